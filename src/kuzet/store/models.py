@@ -1,0 +1,260 @@
+"""Database tables (SQLAlchemy 2 declarative). Migrations live in ``store/migrations``.
+
+Unique constraints carry the idempotency of the pipeline: a stage that runs twice for the same
+input finds its row already there instead of writing a duplicate.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from kuzet.records import utcnow
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def _ts() -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+
+
+class Source(Base):
+    __tablename__ = "sources"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # website / telegram / feed / urls
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = _ts()
+
+
+class Resource(Base):
+    """The unit that gets blocked: a site (registrable domain), a channel, an account, a page."""
+
+    __tablename__ = "resources"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    kind: Mapped[str] = mapped_column(String(32), default="site")
+    first_seen: Mapped[datetime] = _ts()
+    last_seen: Mapped[datetime] = _ts()
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class SnapshotRow(Base):
+    __tablename__ = "snapshots"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The fetch job's idempotency key: one snapshot per job, however often the job runs.
+    job_key: Mapped[str] = mapped_column(String(600), unique=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"), nullable=True)
+    resource_id: Mapped[int | None] = mapped_column(ForeignKey("resources.id"), nullable=True)
+    url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[int] = mapped_column(Integer, default=0)
+    content_type: Mapped[str] = mapped_column(String(200), default="")
+    encoding: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    truncated: Mapped[bool] = mapped_column(Boolean, default=False)
+    server_ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    redirects: Mapped[list[Any]] = mapped_column(default=list)
+    headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    elapsed_ms: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error_reason: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    fetched_at: Mapped[datetime] = _ts()
+
+
+class DocumentRow(Base):
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("url", "content_sha256", name="uq_document_url_content"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"), nullable=True)
+    resource_id: Mapped[int | None] = mapped_column(ForeignKey("resources.id"), nullable=True)
+    url: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32))
+    post_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    image_text: Mapped[str] = mapped_column(Text, default="")
+    lang: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    links: Mapped[list[Any]] = mapped_column(default=list)
+    images: Mapped[list[Any]] = mapped_column(default=list)
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = _ts()
+
+
+class VerdictRow(Base):
+    __tablename__ = "verdicts"
+    __table_args__ = (UniqueConstraint("document_id", "detector", name="uq_verdict_document_detector"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    label: Mapped[str] = mapped_column(String(32))
+    score: Mapped[float] = mapped_column(Float)
+    scores: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    signals: Mapped[list[Any]] = mapped_column(default=list)
+    lang: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    detector: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = _ts()
+
+
+class IndicatorRow(Base):
+    __tablename__ = "indicators"
+    __table_args__ = (
+        UniqueConstraint("document_id", "kind", "value", name="uq_indicator_document_kind_value"),
+        Index("ix_indicator_kind_value", "kind", "value"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    resource_id: Mapped[int | None] = mapped_column(ForeignKey("resources.id"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(String(300))
+    display: Mapped[str] = mapped_column(String(300))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class FindingRow(Base):
+    __tablename__ = "findings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), unique=True)
+    verdict_id: Mapped[int] = mapped_column(ForeignKey("verdicts.id"))
+    resource_id: Mapped[int | None] = mapped_column(ForeignKey("resources.id"), nullable=True)
+    url: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(String(32))
+    score: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(32), default="new")  # new / confirmed / dismissed
+    route: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    rule_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    policy_version: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    legal_basis: Mapped[str | None] = mapped_column(Text, nullable=True)
+    route_reasons: Mapped[list[Any]] = mapped_column(default=list)
+    registry_entry_id: Mapped[int | None] = mapped_column(ForeignKey("registry_entries.id"), nullable=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True)
+    created_at: Mapped[datetime] = _ts()
+
+    bundles: Mapped[list[BundleRow]] = relationship(secondary="finding_evidence", order_by="BundleRow.id",
+                                                    viewonly=True)
+
+
+class BundleRow(Base):
+    __tablename__ = "evidence_bundles"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # One bundle per capture job: re-running the job re-uses the row (idempotency key).
+    job_key: Mapped[str] = mapped_column(String(600), unique=True)
+    resource_id: Mapped[int | None] = mapped_column(ForeignKey("resources.id"), nullable=True)
+    url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str] = mapped_column(Text, default="")
+    path: Mapped[str] = mapped_column(Text)
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(64), default="")
+    page_kind: Mapped[str] = mapped_column(String(32), default="content")
+    parts: Mapped[list[Any]] = mapped_column(default=list)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    captured_at: Mapped[datetime] = _ts()
+
+
+class FindingEvidence(Base):
+    """Which bundles prove which findings: posts of one channel page share one capture."""
+
+    __tablename__ = "finding_evidence"
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"), primary_key=True)
+    bundle_id: Mapped[int] = mapped_column(ForeignKey("evidence_bundles.id"), primary_key=True)
+
+
+class CaseRow(Base):
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Grouping key (route + resource or network); findings of one resource and route share a case.
+    key: Mapped[str] = mapped_column(String(400), unique=True)
+    route: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32), default="new")
+    title: Mapped[str] = mapped_column(Text, default="")
+    resource_id: Mapped[int | None] = mapped_column(ForeignKey("resources.id"), nullable=True)
+    legal_basis: Mapped[str] = mapped_column(Text, default="")
+    rule_id: Mapped[str] = mapped_column(String(100), default="")
+    policy_version: Mapped[str] = mapped_column(String(100), default="")
+    registry_entry_id: Mapped[int | None] = mapped_column(ForeignKey("registry_entries.id"), nullable=True)
+    created_at: Mapped[datetime] = _ts()
+    updated_at: Mapped[datetime] = _ts()
+
+
+class RegistryEntryRow(Base):
+    __tablename__ = "registry_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(600), unique=True)
+    resource: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32))
+    authority: Mapped[str] = mapped_column(Text, default="")
+    decision_number: Mapped[str] = mapped_column(String(200), default="")
+    decision_date: Mapped[str] = mapped_column(String(32), default="")
+    legal_basis: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(64), default="")
+    origin: Mapped[str] = mapped_column(Text, default="")  # file or "manual"
+    imported_at: Mapped[datetime] = _ts()
+
+
+class NotificationRow(Base):
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("case_id", "kind", "lang", "fmt", name="uq_notification_case_kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    kind: Mapped[str] = mapped_column(String(64))
+    lang: Mapped[str] = mapped_column(String(8))
+    fmt: Mapped[str] = mapped_column(String(8), default="docx")
+    path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(32), default="drafted")
+    created_at: Mapped[datetime] = _ts()
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained: each row's hash covers its content and the previous row's hash."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = _ts()
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(100))
+    object_type: Mapped[str] = mapped_column(String(64))
+    object_id: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Unique: two writers appending after the same event conflict instead of forking the chain.
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class JobRow(Base):
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_claim", "status", "priority", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stage: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(600), unique=True)  # idempotency key
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    priority: Mapped[int] = mapped_column(Integer, default=100)  # lower runs first
+    status: Mapped[str] = mapped_column(String(16), default="todo")  # todo / doing / done / failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3)
+    owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = _ts()
+    updated_at: Mapped[datetime] = _ts()
