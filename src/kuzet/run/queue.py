@@ -96,8 +96,11 @@ class SqlTaskQueue:
         ]
         if not rows:
             return 0
-        ins = pg_insert(JobRow) if session.bind is not None and session.bind.dialect.name == "postgresql" \
+        ins = (
+            pg_insert(JobRow)
+            if session.bind is not None and session.bind.dialect.name == "postgresql"
             else sqlite_insert(JobRow)
+        )
         added = 0
         for row in rows:  # one statement a row keeps the duplicate-key skip portable
             stmt = ins.values(**row).on_conflict_do_nothing(index_elements=["key"]).returning(JobRow.id)
@@ -120,8 +123,9 @@ class SqlTaskQueue:
         stmt = (
             update(JobRow)
             .where(JobRow.id == pick.scalar_subquery())
-            .values(status="doing", owner=owner, lease_until=now + self.lease,
-                    attempts=JobRow.attempts + 1, updated_at=now)
+            .values(
+                status="doing", owner=owner, lease_until=now + self.lease, attempts=JobRow.attempts + 1, updated_at=now
+            )
             .returning(JobRow.id, JobRow.stage, JobRow.key, JobRow.payload, JobRow.attempts, JobRow.max_attempts)
         )
         with self.db.session() as s:
@@ -131,8 +135,11 @@ class SqlTaskQueue:
         return Job(id=row[0], stage=row[1], key=row[2], payload=row[3], attempts=row[4], max_attempts=row[5])
 
     def complete(self, job: Job, session: Session | None = None) -> None:
-        stmt = update(JobRow).where(JobRow.id == job.id).values(
-            status="done", lease_until=None, last_error=None, updated_at=utcnow())
+        stmt = (
+            update(JobRow)
+            .where(JobRow.id == job.id)
+            .values(status="done", lease_until=None, last_error=None, updated_at=utcnow())
+        )
         if session is not None:
             session.execute(stmt)
             return
@@ -142,11 +149,19 @@ class SqlTaskQueue:
     def fail(self, job: Job, error: str) -> str:
         status = "todo" if job.attempts < job.max_attempts else "failed"
         # Back off before the retry so a flapping target is not hammered.
-        delay = timedelta(seconds=min(60, 2 ** job.attempts))
+        delay = timedelta(seconds=min(60, 2**job.attempts))
         with self.db.session() as s:
-            s.execute(update(JobRow).where(JobRow.id == job.id).values(
-                status=status, lease_until=None, last_error=error[:4000], updated_at=utcnow(),
-                not_before=utcnow() + delay if status == "todo" else None))
+            s.execute(
+                update(JobRow)
+                .where(JobRow.id == job.id)
+                .values(
+                    status=status,
+                    lease_until=None,
+                    last_error=error[:4000],
+                    updated_at=utcnow(),
+                    not_before=utcnow() + delay if status == "todo" else None,
+                )
+            )
         return status
 
     def counts(self) -> dict[str, int]:
@@ -156,8 +171,9 @@ class SqlTaskQueue:
 
     def failed_jobs(self) -> list[tuple[str, str, str | None]]:
         with self.db.session() as s:
-            rows = s.execute(select(JobRow.stage, JobRow.key, JobRow.last_error)
-                             .where(JobRow.status == "failed").order_by(JobRow.id)).all()
+            rows = s.execute(
+                select(JobRow.stage, JobRow.key, JobRow.last_error).where(JobRow.status == "failed").order_by(JobRow.id)
+            ).all()
         return [(r[0], r[1], r[2]) for r in rows]
 
     def recover_orphans(self) -> int:
@@ -169,8 +185,11 @@ class SqlTaskQueue:
             for job_id, owner in held:
                 h, _, pid = (owner or "").rpartition(":")
                 if h == host and pid.isdigit() and not _alive(int(pid)):
-                    s.execute(update(JobRow).where(JobRow.id == job_id).values(
-                        status="todo", owner=None, lease_until=None, updated_at=utcnow()))
+                    s.execute(
+                        update(JobRow)
+                        .where(JobRow.id == job_id)
+                        .values(status="todo", owner=None, lease_until=None, updated_at=utcnow())
+                    )
                     released += 1
         return released
 
@@ -200,9 +219,16 @@ class MemoryTaskQueue:
             if j.key in self._jobs:
                 continue
             self._jobs[j.key] = {
-                "id": self._next, "stage": j.stage, "key": j.key, "payload": dict(j.payload),
+                "id": self._next,
+                "stage": j.stage,
+                "key": j.key,
+                "payload": dict(j.payload),
                 "priority": j.priority if j.priority is not None else STAGE_PRIORITY.get(j.stage, 100),
-                "status": "todo", "attempts": 0, "max_attempts": 3, "lease_until": None, "owner": None,
+                "status": "todo",
+                "attempts": 0,
+                "max_attempts": 3,
+                "lease_until": None,
+                "owner": None,
                 "error": None,
             }
             self._next += 1
@@ -213,7 +239,8 @@ class MemoryTaskQueue:
         now = utcnow()
         wanted = set(stages) if stages is not None else None
         ready = [
-            j for j in self._jobs.values()
+            j
+            for j in self._jobs.values()
             if (j["status"] == "todo" or (j["status"] == "doing" and j["lease_until"] < now))
             and (wanted is None or j["stage"] in wanted)
         ]

@@ -65,8 +65,13 @@ class LocalRunner:
             status = self.queue.fail(job, detail)
             log.warning("job %s %s (%s): %s", job.stage, job.key, status, detail)
             with self.db.session() as s:
-                audit.record(s, "job_failed" if status == "failed" else "job_retry", "job", job.key,
-                             detail={"stage": job.stage, "error": detail[:500], "attempt": job.attempts})
+                audit.record(
+                    s,
+                    "job_failed" if status == "failed" else "job_retry",
+                    "job",
+                    job.key,
+                    detail={"stage": job.stage, "error": detail[:500], "attempt": job.attempts},
+                )
             if status == "failed":
                 stats.failed += 1
                 stats.errors.append(f"{job.stage} {job.key}: {detail}")

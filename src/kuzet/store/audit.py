@@ -83,8 +83,15 @@ def verify_chain(session: Session) -> list[str]:
     for ev in session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars():
         if ev.prev_hash != prev:
             problems.append(f"event {ev.id}: prev_hash does not match the preceding event")
-        expected = _event_hash(ev.prev_hash, ev.at if ev.at.tzinfo else ev.at.replace(tzinfo=UTC), ev.actor,
-                               ev.action, ev.object_type, ev.object_id, ev.detail)
+        expected = _event_hash(
+            ev.prev_hash,
+            ev.at if ev.at.tzinfo else ev.at.replace(tzinfo=UTC),
+            ev.actor,
+            ev.action,
+            ev.object_type,
+            ev.object_id,
+            ev.detail,
+        )
         if expected != ev.hash:
             problems.append(f"event {ev.id}: content does not match its hash")
         prev = ev.hash

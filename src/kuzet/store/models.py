@@ -138,6 +138,8 @@ class FindingRow(Base):
     verdict_id: Mapped[int] = mapped_column(ForeignKey("verdicts.id"))
     resource_id: Mapped[int | None] = mapped_column(ForeignKey("resources.id"), nullable=True)
     url: Mapped[str] = mapped_column(Text)
+    # The page a browser can open to show this finding (a post's channel preview page for Telegram).
+    evidence_url: Mapped[str] = mapped_column(Text, default="")
     label: Mapped[str] = mapped_column(String(32))
     score: Mapped[float] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(32), default="new")  # new / confirmed / dismissed
@@ -150,8 +152,9 @@ class FindingRow(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True)
     created_at: Mapped[datetime] = _ts()
 
-    bundles: Mapped[list[BundleRow]] = relationship(secondary="finding_evidence", order_by="BundleRow.id",
-                                                    viewonly=True)
+    bundles: Mapped[list[BundleRow]] = relationship(
+        secondary="finding_evidence", order_by="BundleRow.id", viewonly=True
+    )
 
 
 class BundleRow(Base):
@@ -202,6 +205,9 @@ class RegistryEntryRow(Base):
     key: Mapped[str] = mapped_column(String(600), unique=True)
     resource: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(32))
+    # Bare host ("casino.com" for a URL, domain or "*.casino.com" entry), "t.me/name" or an IP:
+    # the indexed lookup that narrows millions of entries to the few a URL can match.
+    match_key: Mapped[str] = mapped_column(String(300), index=True)
     authority: Mapped[str] = mapped_column(Text, default="")
     decision_number: Mapped[str] = mapped_column(String(200), default="")
     decision_date: Mapped[str] = mapped_column(String(32), default="")

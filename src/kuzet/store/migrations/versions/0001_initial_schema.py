@@ -2,14 +2,13 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 14:54:49.421403
+Create Date: 2026-11-29 14:56:00.987773
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision = "0001"
 down_revision = None
@@ -62,6 +61,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=600), nullable=False),
         sa.Column("resource", sa.Text(), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("match_key", sa.String(length=300), nullable=False),
         sa.Column("authority", sa.Text(), nullable=False),
         sa.Column("decision_number", sa.String(length=200), nullable=False),
         sa.Column("decision_date", sa.String(length=32), nullable=False),
@@ -72,6 +72,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("key"),
     )
+    with op.batch_alter_table("registry_entries", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_registry_entries_match_key"), ["match_key"], unique=False)
+
     op.create_table(
         "resources",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -268,6 +271,7 @@ def upgrade() -> None:
         sa.Column("verdict_id", sa.Integer(), nullable=False),
         sa.Column("resource_id", sa.Integer(), nullable=True),
         sa.Column("url", sa.Text(), nullable=False),
+        sa.Column("evidence_url", sa.Text(), nullable=False),
         sa.Column("label", sa.String(length=32), nullable=False),
         sa.Column("score", sa.Float(), nullable=False),
         sa.Column("status", sa.String(length=32), nullable=False),
@@ -335,6 +339,9 @@ def downgrade() -> None:
     op.drop_table("cases")
     op.drop_table("sources")
     op.drop_table("resources")
+    with op.batch_alter_table("registry_entries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_registry_entries_match_key"))
+
     op.drop_table("registry_entries")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.drop_index("ix_jobs_claim")

@@ -1,0 +1,130 @@
+"""Queries and upserts the stages share, so that no stage writes SQL of its own kind twice."""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kuzet.records import RegistryEntry, utcnow
+from kuzet.store import audit
+from kuzet.store.models import RegistryEntryRow, Resource
+from kuzet.urls import host_of, telegram_channel
+
+
+def get_or_create_resource(
+    session: Session, key: str, kind: str = "site", meta: dict[str, Any] | None = None
+) -> Resource:
+    row = session.execute(select(Resource).where(Resource.key == key)).scalar_one_or_none()
+    if row is not None:
+        row.last_seen = utcnow()
+        if meta:
+            row.meta = {**(row.meta or {}), **meta}
+        return row
+    try:
+        with session.begin_nested():
+            row = Resource(key=key, kind=kind, meta=meta or {})
+            session.add(row)
+            session.flush()
+        return row
+    except IntegrityError:  # created by a concurrent worker in the meantime
+        return session.execute(select(Resource).where(Resource.key == key)).scalar_one()
+
+
+def registry_match_key(entry: RegistryEntry) -> str:
+    """The indexed lookup key of a registry entry (see RegistryEntryRow.match_key)."""
+    res = entry.resource.strip()
+    if entry.kind == "channel":
+        return res.lower().removeprefix("https://").removeprefix("http://")
+    if entry.kind == "ip":
+        return res
+    host = host_of(res) if "://" in res else res.split("/", 1)[0]
+    host = host.lower().removeprefix("*.").removeprefix("www.").split(":")[0]
+    return host
+
+
+def registry_entry_key(entry: RegistryEntry) -> str:
+    """Stable identity of an entry for idempotent re-import."""
+    return "|".join(
+        [entry.kind, entry.resource.strip().lower(), entry.decision_number.strip(), entry.decision_date.strip()]
+    )
+
+
+def add_registry_entries(
+    session: Session, entries: Iterable[RegistryEntry], *, origin: str, actor: str = "system"
+) -> tuple[int, int]:
+    """Insert entries not yet present; returns (added, already present)."""
+    added = present = 0
+    seen: set[str] = set()
+    for e in entries:
+        key = registry_entry_key(e)
+        if key in seen or session.execute(select(RegistryEntryRow.id).where(RegistryEntryRow.key == key)).first():
+            present += 1
+            continue
+        seen.add(key)
+        session.add(
+            RegistryEntryRow(
+                key=key,
+                resource=e.resource,
+                kind=e.kind,
+                match_key=registry_match_key(e),
+                authority=e.authority,
+                decision_number=e.decision_number,
+                decision_date=e.decision_date,
+                legal_basis=e.legal_basis,
+                category=e.category,
+                origin=origin,
+            )
+        )
+        added += 1
+        if added % 1000 == 0:
+            session.flush()
+    session.flush()
+    audit.record(
+        session, "registry_import", "registry", origin, actor=actor, detail={"added": added, "already_present": present}
+    )
+    return added, present
+
+
+def row_to_entry(row: RegistryEntryRow) -> RegistryEntry:
+    return RegistryEntry(
+        resource=row.resource,
+        kind=row.kind,  # type: ignore[arg-type]
+        authority=row.authority,
+        decision_number=row.decision_number,
+        decision_date=row.decision_date,
+        legal_basis=row.legal_basis,
+        category=row.category,
+    )
+
+
+def registry_candidates(session: Session, url: str, server_ip: str | None = None) -> list[RegistryEntryRow]:
+    """Registry rows that could match ``url``: its host and every parent domain, its channel, its IP."""
+    keys: set[str] = set()
+    host = host_of(url) if "://" in url else url.split("/", 1)[0].lower()
+    host = host.removeprefix("www.")
+    labels = host.split(".")
+    for i in range(len(labels) - 1):
+        keys.add(".".join(labels[i:]))
+    keys.add(host)
+    channel = telegram_channel(url if "://" in url else f"https://{url}")
+    if channel:
+        keys.add(f"t.me/{channel}")
+    if server_ip:
+        with contextlib.suppress(ValueError):
+            keys.add(str(ipaddress.ip_address(server_ip)))
+    if not keys:
+        return []
+    return list(session.execute(select(RegistryEntryRow).where(RegistryEntryRow.match_key.in_(keys))).scalars())
+
+
+def as_utc(dt: datetime | None) -> datetime | None:
+    if dt is None:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
