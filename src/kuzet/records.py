@@ -41,7 +41,7 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-class Label(str, enum.Enum):
+class Label(enum.StrEnum):
     GAMBLING = "gambling"
     PYRAMID = "pyramid"
     ILLEGAL_FINANCE = "illegal_finance"
@@ -52,7 +52,7 @@ LABELS: tuple[str, ...] = tuple(label.value for label in Label)
 VIOLATION_LABELS: tuple[str, ...] = ("gambling", "pyramid", "illegal_finance")
 
 
-class Route(str, enum.Enum):
+class Route(enum.StrEnum):
     CRIMINAL = "criminal"
     ADMINISTRATIVE = "administrative"
     BLOCKING = "blocking"
