@@ -1,0 +1,128 @@
+"""Choose the text encoding of a body: BOM, then declared charsets checked against the bytes, then detection.
+
+Declarations lie often on the sites kuzet watches (cp1251 bytes served as utf-8 by a
+misconfigured template, koi8-r pages without any charset), so a declaration is used only when
+the bytes agree with it:
+
+* a declared UTF-8 must decode strictly;
+* a body that decodes strictly as UTF-8 and has multi-byte sequences is UTF-8 whatever the
+  declaration says (Cyrillic cp1251/koi8-r text is practically never valid UTF-8);
+* single-byte Cyrillic declarations decode anything, so cp1251 and koi8-r are checked against
+  each other with a letter-case test (Russian prose is mostly lower case; koi8-r read as cp1251
+  and the reverse swap the cases);
+* otherwise charset-normalizer guesses from a bounded sample.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from charset_normalizer import from_bytes
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,512}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{1,40})""", re.I)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""", re.I)
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]{1,40})""", re.I)
+_CYRILLIC_SINGLE_BYTE = ("cp1251", "koi8-r")
+DETECT_SAMPLE = 256 * 1024
+
+
+def normalise(name: str | None) -> str | None:
+    """A Python codec name for a declared charset, or None when unknown."""
+    if not name:
+        return None
+    name = name.strip().strip("\"'").lower()
+    # WHATWG maps these labels to windows-1252; Python's latin-1 would reject nothing either way.
+    if name in ("iso-8859-1", "latin1", "latin-1", "us-ascii", "ascii"):
+        name = "cp1252"
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def header_charset(content_type: str) -> str | None:
+    m = _HEADER_CHARSET.search(content_type or "")
+    return normalise(m.group(1)) if m else None
+
+
+def markup_charset(body: bytes) -> str | None:
+    """The charset declared inside the document (<meta> or the XML declaration), first 4 KB."""
+    head = body[:4096]
+    m = _XML_ENCODING.search(head) or _META_CHARSET.search(head)
+    return normalise(m.group(1).decode("ascii", "replace")) if m else None
+
+
+def _strict(body: bytes, codec: str) -> str | None:
+    try:
+        return body.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _lower_share(text: str) -> tuple[int, float]:
+    letters = [c for c in text if "\u0400" <= c <= "\u04ff"]
+    if not letters:
+        return 0, 1.0
+    return len(letters), sum(1 for c in letters if c.islower()) / len(letters)
+
+
+def _cyrillic_fix(body: bytes, codec: str) -> str:
+    """Between cp1251 and koi8-r, keep the one whose Cyrillic letters are mostly lower case."""
+    sample = body[:DETECT_SAMPLE]
+    n, share = _lower_share(sample.decode(codec, "replace"))
+    if n < 30 or share >= 0.5:
+        return codec
+    other = _CYRILLIC_SINGLE_BYTE[1] if codec == _CYRILLIC_SINGLE_BYTE[0] else _CYRILLIC_SINGLE_BYTE[0]
+    _, other_share = _lower_share(sample.decode(other, "replace"))
+    return other if other_share > share else codec
+
+
+def detect(body: bytes) -> str:
+    """Guess the encoding from the bytes alone."""
+    sample = body[:DETECT_SAMPLE]
+    if _strict(sample, "ascii") is not None:
+        return "utf-8"
+    best = from_bytes(sample).best()
+    guess = normalise(best.encoding) if best is not None else None
+    if guess is None:
+        return "utf-8"
+    if guess in _CYRILLIC_SINGLE_BYTE or guess in ("mac-cyrillic", "cp866", "iso8859-5"):
+        # charset-normalizer sometimes picks a rarer Cyrillic page; the case test settles
+        # between the two that matter here.
+        if guess not in _CYRILLIC_SINGLE_BYTE:
+            guess = "cp1251"
+        guess = _cyrillic_fix(body, guess)
+    return guess
+
+
+def choose_encoding(body: bytes, content_type: str = "") -> str:
+    """The codec (Python name) to decode ``body`` with."""
+    for bom, codec in _BOMS:
+        if body.startswith(bom):
+            return codec
+    if not body:
+        return header_charset(content_type) or "utf-8"
+    # A body cut mid-character (a truncated snapshot) must still count as valid UTF-8.
+    utf8 = _strict(body, "utf-8") or _strict(body[:-3] if len(body) > 3 else body, "utf-8")
+    utf8_multibyte = utf8 is not None and not body.isascii()
+    for declared in (header_charset(content_type), markup_charset(body)):
+        if declared is None:
+            continue
+        if declared == "utf-8":
+            if utf8 is not None:
+                return "utf-8"
+            continue  # the declaration lies; try the next one, then detection
+        if utf8_multibyte:
+            return "utf-8"
+        if declared in ("utf-16-le", "utf-16-be", "utf-16", "utf-32"):
+            # Without a BOM a UTF-16 declaration on an ASCII-compatible body is a mistake.
+            continue
+        if declared in _CYRILLIC_SINGLE_BYTE:
+            return _cyrillic_fix(body, declared)
+        if _strict(body[:DETECT_SAMPLE], declared) is not None:
+            return declared
+    if utf8 is not None:
+        return "utf-8"
+    return detect(body)
