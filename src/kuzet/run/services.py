@@ -25,7 +25,7 @@ log = logging.getLogger("kuzet.run")
 
 
 class Services:
-    def __init__(self, settings: Settings, db: Database) -> None:
+    def __init__(self, settings: Settings, db: Database | None = None) -> None:
         self.settings = settings
         self.db = db
         self._capture: CaptureService | None = None

@@ -233,7 +233,7 @@ class Pipeline:
             html = None
             if doc_row.kind == "page" and snap_row is not None and "html" in (snap_row.content_type or ""):
                 html = self.sv.blobs.get(snap_row.sha256).decode(snap_row.encoding or "utf-8", errors="replace")
-            image_text = self._read_images(doc_row)
+            image_text = read_images(self.sv, doc_row.images or [], self._image_cache)
             doc_row.image_text = image_text
             verdict = detector.detect(doc_row.text, title=doc_row.title, image_text=image_text, html=html)
             existing = VerdictRow(
@@ -298,32 +298,6 @@ class Pipeline:
                 detail={"url": doc_row.url, "label": existing.label, "score": round(existing.score, 4)},
             )
         return [NewJob("capture", f"capture:{canonical_url(finding.evidence_url)}", {"url": finding.evidence_url})]
-
-    def _read_images(self, doc_row: DocumentRow) -> str:
-        """OCR and QR text of the document's larger images (banners), fetched once per run."""
-        texts: list[str] = []
-        for url in (doc_row.images or [])[:MAX_IMAGES_PER_DOCUMENT]:
-            if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-                continue
-            if url in self._image_cache:
-                if self._image_cache[url]:
-                    texts.append(self._image_cache[url])
-                continue
-            text = ""
-            try:
-                data = self.sv.fetcher.fetch_bytes(url, max_bytes=MAX_IMAGE_BYTES)
-                result = self.sv.read_image(data)
-                parts = [result.text.strip()] if result.text.strip() else []
-                parts += [f"QR: {q}" for q in result.qr]
-                text = "\n".join(parts)
-            except FetchError as e:
-                log.info("image %s not fetched: %s", url, e)
-            except Exception as e:  # noqa: BLE001 - a bad image never fails the document
-                log.warning("image %s not read: %s: %s", url, e.__class__.__name__, e)
-            self._image_cache[url] = text
-            if text:
-                texts.append(text)
-        return "\n".join(texts)
 
     # -- capture -------------------------------------------------------------------------
     def capture(self, s: Session, job: Job) -> list[NewJob]:
@@ -479,6 +453,34 @@ class Pipeline:
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def read_images(services: Services, urls: list[Any], cache: dict[str, str]) -> str:
+    """OCR and QR text of a document's first images (banners); each URL fetched and read once."""
+    texts: list[str] = []
+    for url in urls[:MAX_IMAGES_PER_DOCUMENT]:
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            continue
+        if url not in cache:
+            cache[url] = _read_image(services, url)
+        if cache[url]:
+            texts.append(cache[url])
+    return "\n".join(texts)
+
+
+def _read_image(services: Services, url: str) -> str:
+    try:
+        data = services.fetcher.fetch_bytes(url, max_bytes=MAX_IMAGE_BYTES)
+        result = services.read_image(data)
+    except FetchError as e:
+        log.info("image %s not fetched: %s", url, e)
+        return ""
+    except Exception as e:  # noqa: BLE001 - a bad image never fails the document
+        log.warning("image %s not read: %s: %s", url, e.__class__.__name__, e)
+        return ""
+    parts = [result.text.strip()] if result.text.strip() else []
+    parts += [f"QR: {q}" for q in result.qr]
+    return "\n".join(parts)
 
 
 def _resource_key_for(url: str) -> str:

@@ -1,0 +1,313 @@
+"""The ``kuzet`` command. Every command works in an empty data folder (it creates and migrates the
+database on first use); progress and logs go to stderr, machine-readable output to stdout."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+
+from kuzet import __version__
+from kuzet.errors import KuzetError
+from kuzet.settings import Settings, get_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+registry_app = typer.Typer(no_args_is_help=True, help="The registry of resources prohibited by law or court decision.")
+db_app = typer.Typer(no_args_is_help=True, help="Database maintenance.")
+evidence_app = typer.Typer(no_args_is_help=True, help="Evidence bundles.")
+app.add_typer(registry_app, name="registry")
+app.add_typer(db_app, name="db")
+app.add_typer(evidence_app, name="evidence")
+
+err = Console(stderr=True)
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=False, rich_tracebacks=False)],
+        force=True,
+    )
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    return typer.Exit(code)
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return get_settings(**{k: v for k, v in overrides.items() if v is not None})
+    except KuzetError as e:
+        raise _fail(str(e)) from e
+
+
+def _open_db(settings: Settings) -> Any:
+    from kuzet.store.db import open_database
+
+    try:
+        return open_database(settings.db_url)
+    except KuzetError as e:
+        raise _fail(str(e)) from e
+
+
+@app.callback()
+def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging on stderr.")] = False) -> None:
+    _setup_logging(verbose)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+@app.command()
+def sandbox(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 8765,
+) -> None:
+    """Serve the bundled sandbox web (fixture sites, Telegram previews, feed, hostile pages) until Ctrl-C."""
+    from kuzet.sandbox.server import serve_forever
+
+    serve_forever(host, port)
+
+
+@app.command()
+def demo(
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Exit after the summary.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
+    sandbox_port: Annotated[int, typer.Option(help="Port of the sandbox web.")] = 8765,
+    port: Annotated[int, typer.Option(help="Port of the UI.")] = 8000,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Start over: remove the previous demo's data first.")] = False,
+) -> None:
+    """Run the whole pipeline on the sandbox web, print a summary, then serve the UI."""
+    from kuzet.demo import DemoError, run_demo
+
+    settings = _settings(mode="development")
+    try:
+        summary = run_demo(settings, sandbox_port=sandbox_port, fresh=fresh, progress=True)
+    except (KuzetError, DemoError) as e:
+        raise _fail(str(e)) from e
+    if as_json:
+        sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.flush()
+    else:
+        from kuzet.demo import print_summary
+
+        print_summary(summary, Console())
+    if not no_serve:
+        _serve(settings, "127.0.0.1", port)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Serve the web UI and API."""
+    _serve(_settings(), host, port)
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from kuzet.web.app import create_app
+
+    try:
+        application = create_app(settings)
+    except KuzetError as e:
+        raise _fail(str(e)) from e
+    err.print(f"UI: http://{host}:{port}/  (Ctrl-C to stop)")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@app.command()
+def classify(
+    file: Annotated[str, typer.Argument(help="JSONL file with `id` and `text`, or - for stdin.")] = "-",
+) -> None:
+    """Classify JSONL texts: one JSON line out per line in (`id`, `label`, `score`, `scores`, `signals`)."""
+    from kuzet.detect.stream import classify_stream
+
+    try:
+        if file == "-":
+            code = classify_stream(sys.stdin, sys.stdout, sys.stderr)
+        else:
+            path = Path(file)
+            if not path.is_file():
+                raise _fail(f"no such file: {file}")
+            with path.open(encoding="utf-8", errors="replace") as inp:
+                code = classify_stream(inp, sys.stdout, sys.stderr)
+    except KuzetError as e:
+        raise _fail(str(e)) from e
+    raise typer.Exit(code)
+
+
+@app.command(name="eval")
+def evaluate_cmd(
+    data: Annotated[Path, typer.Option("--data", help="Labelled JSONL (`text`, `label`, optional `hard_negative`).")],
+    obfuscation: Annotated[bool, typer.Option(help="Also score under the obfuscation generator.")] = True,
+    out: Annotated[Path | None, typer.Option(help="Write the full report as JSON here.")] = None,
+) -> None:
+    """Per-class precision/recall/F1, macro-F1, hard-negative false-positive rate, confusion matrix."""
+    from kuzet.detect.stream import evaluate, format_report
+
+    if not data.is_file():
+        raise _fail(f"no such file: {data}")
+    try:
+        report: dict[str, Any] = {"plain": evaluate(data, obfuscate=False)}
+        if obfuscation:
+            report["obfuscated"] = evaluate(data, obfuscate=True)
+            report["obfuscation_drop"] = round(report["plain"]["macro_f1"] - report["obfuscated"]["macro_f1"], 4)
+    except KuzetError as e:
+        raise _fail(str(e)) from e
+    Console().print(format_report(report))
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+@app.command()
+def train(
+    data: Annotated[list[Path], typer.Option("--data", help="Labelled JSONL file(s); repeat the option.")],
+    out: Annotated[Path | None, typer.Option(help="Model file to write (default: the packaged model).")] = None,
+) -> None:
+    """Train the learned classifier and write the model file with its model card."""
+    from kuzet.detect.training import train as train_model
+
+    for p in data:
+        if not p.is_file():
+            raise _fail(f"no such file: {p}")
+    try:
+        metrics = train_model(list(data), out)
+    except KuzetError as e:
+        raise _fail(str(e)) from e
+    sys.stdout.write(json.dumps(metrics, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command()
+def scan(
+    url: Annotated[str, typer.Argument(help="The page (or t.me/s/NAME channel preview) to scan.")],
+    out: Annotated[Path | None, typer.Option(help="Folder for the evidence bundle.")] = None,
+    capture: Annotated[bool, typer.Option(help="Capture evidence with the browser.")] = True,
+) -> None:
+    """Fetch, detect and capture one page; print a JSON summary (verdict, signals, indicators, bundle)."""
+    from kuzet.scan import scan_url
+
+    settings = _settings()
+    try:
+        result = scan_url(settings, url, out_dir=out, capture=capture)
+    except KuzetError as e:
+        raise _fail(str(e)) from e
+    sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+
+
+@registry_app.command("import")
+def registry_import(
+    file: Annotated[Path, typer.Argument(help="Registry dump (cp1251 `;` with `Updated:` line) or CSV.")],
+) -> None:
+    """Import registry entries; bad rows are reported with line numbers, re-import adds nothing new."""
+    from kuzet.link.registry import parse_registry
+    from kuzet.records import RegistryEntry
+    from kuzet.store.repo import add_registry_entries
+
+    if not file.is_file():
+        raise _fail(f"no such file: {file}")
+    settings = _settings()
+    db = _open_db(settings)
+    errors: list[Any] = []
+
+    def good() -> Any:
+        for item in parse_registry(file):
+            if isinstance(item, RegistryEntry):
+                yield item
+            else:
+                errors.append(item)
+                if len(errors) <= 20:
+                    err.print(f"line {item.line}: {item.reason}", markup=False, highlight=False)
+
+    try:
+        with db.session() as s:
+            added, present = add_registry_entries(s, good(), origin=str(file))
+    except KuzetError as e:
+        raise _fail(str(e)) from e
+    if len(errors) > 20:
+        err.print(f"... and {len(errors) - 20} more bad rows")
+    sys.stdout.write(
+        json.dumps({"file": str(file), "added": added, "already_present": present, "bad_rows": len(errors)}) + "\n"
+    )
+
+
+@registry_app.command("check")
+def registry_check(url: Annotated[str, typer.Argument(help="URL, domain or t.me/NAME.")]) -> None:
+    """Print the registry entries that cover URL (exit 0), or nothing (exit 1)."""
+    from kuzet.link.registry import RegistryMatcher
+    from kuzet.store.repo import registry_candidates, row_to_entry
+
+    db = _open_db(_settings())
+    with db.session() as s:
+        rows = registry_candidates(s, url)
+        entries = [row_to_entry(r) for r in rows]
+    target = url if "://" in url or url.startswith("t.me/") else f"http://{url}"
+    matched = RegistryMatcher(entries).match(target)
+    for e in matched:
+        sys.stdout.write(
+            json.dumps(
+                {
+                    "resource": e.resource,
+                    "kind": e.kind,
+                    "decision_number": e.decision_number,
+                    "decision_date": e.decision_date,
+                    "authority": e.authority,
+                    "legal_basis": e.legal_basis,
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
+    raise typer.Exit(0 if matched else 1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the current schema."""
+    settings = _settings()
+    _open_db(settings)
+    err.print(f"database at {settings.db_url} is up to date")
+
+
+@evidence_app.command("verify")
+def evidence_verify(
+    path: Annotated[Path, typer.Argument(help="Bundle folder.")],
+    tsa_cert: Annotated[Path | None, typer.Option(help="TSA certificate to check the timestamp token.")] = None,
+) -> None:
+    """Recompute every hash, check the signature and timestamp: exit 0 when intact, 1 naming each failure."""
+    from kuzet.evidence.verify import verify_bundle
+
+    if not path.exists():
+        raise _fail(f"no such bundle: {path}")
+    try:
+        report = verify_bundle(path, tsa_cert=tsa_cert)
+    except KuzetError as e:
+        raise _fail(str(e), 1) from e
+    for check in report.checks:
+        err.print(f"ok: {check}", markup=False, highlight=False)
+    for failure in report.failures:
+        err.print(f"FAILED: {failure}", markup=False, highlight=False)
+    sys.stdout.write(json.dumps({"bundle": str(path), "ok": report.ok, "failures": report.failures}) + "\n")
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
