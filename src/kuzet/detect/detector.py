@@ -1,0 +1,84 @@
+"""The detector: lexicons + shipped model loaded once, one ``detect`` call per document."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from kuzet.detect.analysis import Analysis, analyze
+from kuzet.detect.features import INDICATOR_FEATURES
+from kuzet.detect.fusion import build_verdict
+from kuzet.detect.lang import detect_language
+from kuzet.detect.lexicon import Lexicon
+from kuzet.detect.model import LinearModel
+from kuzet.errors import DetectError
+from kuzet.records import Verdict
+
+log = logging.getLogger(__name__)
+
+MODEL_FILE = "model.npz"
+_DEFAULT: Detector | None = None
+_DEFAULT_LOCK = threading.Lock()
+
+
+def packaged_model_path() -> Path:
+    return Path(str(resources.files("kuzet.detect").joinpath("model", MODEL_FILE)))
+
+
+class Detector:
+    """Classifies text into gambling / pyramid / illegal_finance / benign with reasons.
+
+    Holds no per-call state, so one instance may serve many threads.
+    """
+
+    def __init__(self, lexicon: Lexicon, model: LinearModel | None = None) -> None:
+        self.lexicon = lexicon
+        self.model = model
+        version = str(model.config.get("version", "?")) if model is not None else "lexicon-only"
+        self.name = f"kuzet.detect/{version}"
+
+    @classmethod
+    def default(cls) -> Detector:
+        """The packaged lexicons and model, loaded once per process."""
+        global _DEFAULT
+        if _DEFAULT is None:
+            with _DEFAULT_LOCK:
+                if _DEFAULT is None:
+                    _DEFAULT = cls.from_paths()
+        return _DEFAULT
+
+    @classmethod
+    def from_paths(cls, lexicon_dir: Path | None = None, model_path: Path | None = None) -> Detector:
+        lexicon = Lexicon.load(lexicon_dir)
+        path = model_path or packaged_model_path()
+        model: LinearModel | None = None
+        if path.is_file():
+            model = LinearModel.load(path)
+        elif model_path is not None:
+            raise DetectError(f"model file not found: {model_path}")
+        else:
+            log.warning("no packaged model at %s; detection uses lexicons only", path)
+        return cls(lexicon, model)
+
+    def analyze(self, text: str, *, title: str = "", image_text: str = "", html: str | None = None) -> Analysis:
+        return analyze(self.lexicon, text, title=title, image_text=image_text, html=html)
+
+    def detect(self, text: str, *, title: str = "", image_text: str = "", html: str | None = None) -> Verdict:
+        """Verdict for one document; ``text`` offsets in signals refer to ``text`` as given."""
+        if not isinstance(text, str):
+            raise DetectError(f"text must be a string, not {type(text).__name__}")
+        analysis = self.analyze(text, title=title, image_text=image_text, html=html)
+        return self.verdict(analysis, lang=detect_language(" ".join(filter(None, (title, text[:4000])))))
+
+    def verdict(self, analysis: Analysis, *, lang: str) -> Verdict:
+        pred = pred_no_ind = None
+        if self.model is not None:
+            dense = np.asarray([analysis.dense], dtype=np.float64)
+            pred = self.model.predict([analysis.view], dense)[0]
+            if analysis.indicators:
+                pred_no_ind = self.model.predict([analysis.view], dense, drop=INDICATOR_FEATURES)[0]
+        return build_verdict(analysis, pred, pred_no_ind, lang, self.name)

@@ -1,0 +1,110 @@
+"""What the learned model sees: a "model view" of the text plus dense evidence features.
+
+The training chats were anonymised (``[USERNAME]``, ``[LINK]``, ``[PHONE]``, ``[CURRENCY]``)
+while live pages carry real handles, links and numbers. ``model_view`` puts the same
+placeholders into live text so that the character n-grams learnt on one carry over to the
+other, instead of the model learning "a placeholder means spam".
+
+Dense features summarise lexicon matches per category, obfuscation counts and indicator kinds;
+they let the model weigh analyst-curated evidence against n-grams learnt from a small corpus.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+from kuzet.detect.lexicon import Match
+from kuzet.detect.normalize import NormalizedText
+from kuzet.records import Indicator
+
+_URL_RE = re.compile(
+    r"(?:https?://|www\.)\S+|\b[a-z0-9-]{2,}\.(?:com|ru|kz|net|org|io|me|bet|casino|xyz|top|site|online|pro|club|info|biz|app|cc)\b(?:/\S*)?"
+)
+_TME_RE = re.compile(r"\bt\.me/\S+")
+_HANDLE_RE = re.compile(r"(?<![\w@])@[a-z0-9_]{4,32}\b")
+_PHONE_RE = re.compile(r"(?<!\d)(?:\+?[78][\s(-]{0,2}\d{3}[\s)-]{0,2}\d{3}[\s-]?\d{2}[\s-]?\d{2}|\+\d{10,13})(?!\d)")
+_CURRENCY_RE = re.compile(r"(?<=\d)\s?(?:₽|₸|руб\.?|рублей|рубля|тенге|тг\.?)(?!\w)")
+
+
+def model_view(text: str) -> str:
+    """Normalised text with links, handles, phones and currency words as the training placeholders."""
+    text = _TME_RE.sub(" [link] ", text)
+    text = _URL_RE.sub(" [link] ", text)
+    text = _HANDLE_RE.sub(" [username] ", text)
+    text = _PHONE_RE.sub(" [phone] ", text)
+    return _CURRENCY_RE.sub(" [currency]", text)
+
+
+LEXICON_CATEGORIES = ("gambling", "pyramid", "illegal_finance", "benign_context")
+INDICATOR_GROUPS = ("crypto", "card", "iban", "phone", "messenger", "promo", "other")
+_OBFUSCATION_KEYS = ("homoglyph", "mixed_script_words", "invisible", "split", "leet", "repeat")
+
+DENSE_FEATURES: tuple[str, ...] = (
+    *(f"lex_{c}_sum" for c in LEXICON_CATEGORIES),
+    *(f"lex_{c}_n" for c in LEXICON_CATEGORIES),
+    *(f"lex_{c}_max" for c in LEXICON_CATEGORIES),
+    *(f"obf_{k}" for k in _OBFUSCATION_KEYS),
+    *(f"ind_{g}" for g in INDICATOR_GROUPS),
+    "len_log",
+)
+INDICATOR_FEATURES = frozenset(f"ind_{g}" for g in INDICATOR_GROUPS)
+
+
+def indicator_group(kind: str) -> str:
+    """Coarse group of an indicator kind, robust to how the extractor names its kinds."""
+    k = kind.lower()
+    if any(s in k for s in ("wallet", "btc", "eth", "trc", "tron", "usdt", "ton", "crypto", "bitcoin", "ltc")):
+        return "crypto"
+    if "iban" in k:
+        return "iban"
+    if "card" in k:
+        return "card"
+    if "phone" in k:
+        return "phone"
+    if any(s in k for s in ("telegram", "whatsapp", "handle", "tg", "viber")):
+        return "messenger"
+    if "promo" in k:
+        return "promo"
+    return "other"
+
+
+def category_scores(matches: Sequence[Match]) -> dict[str, float]:
+    """Sum of weights per lexicon category, each entry counted once."""
+    best: dict[tuple[str, str], float] = {}
+    for m in matches:
+        key = (m.category, m.name)
+        best[key] = max(best.get(key, 0.0), m.weight)
+    out = dict.fromkeys(LEXICON_CATEGORIES, 0.0)
+    for (cat, _), w in best.items():
+        out[cat] = out.get(cat, 0.0) + w
+    return out
+
+
+def dense_features(norm: NormalizedText, matches: Sequence[Match], indicators: Sequence[Indicator]) -> list[float]:
+    """The dense feature vector, in ``DENSE_FEATURES`` order."""
+    best: dict[tuple[str, str], float] = {}
+    for m in matches:
+        key = (m.category, m.name)
+        best[key] = max(best.get(key, 0.0), m.weight)
+    sums = dict.fromkeys(LEXICON_CATEGORIES, 0.0)
+    counts = dict.fromkeys(LEXICON_CATEGORIES, 0)
+    maxes = dict.fromkeys(LEXICON_CATEGORIES, 0.0)
+    for (cat, _), w in best.items():
+        if cat in sums:
+            sums[cat] += w
+            counts[cat] += 1
+            maxes[cat] = max(maxes[cat], w)
+    groups = dict.fromkeys(INDICATOR_GROUPS, 0)
+    for ind in indicators:
+        if ind.valid:
+            groups[indicator_group(ind.kind)] += 1
+    vec: list[float] = []
+    vec.extend(math.log1p(sums[c]) for c in LEXICON_CATEGORIES)
+    vec.extend(math.log1p(counts[c]) for c in LEXICON_CATEGORIES)
+    vec.extend(maxes[c] / 3.0 for c in LEXICON_CATEGORIES)
+    vec.extend(math.log1p(norm.obfuscation.get(k, 0)) for k in _OBFUSCATION_KEYS)
+    vec.extend(math.log1p(groups[g]) for g in INDICATOR_GROUPS)
+    vec.append(math.log1p(len(norm.text)) / 8.0)
+    return vec

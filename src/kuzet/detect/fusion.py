@@ -1,0 +1,203 @@
+"""Fusion of model scores, lexicon evidence and indicators into a Verdict with quotable signals.
+
+The learned model already weighs lexicon and indicator features. Two rules sit on top, each
+reported as a ``rule`` signal when it fires:
+
+* indicators alone never make a violation: if leaving the indicator features out turns the
+  verdict benign, the verdict is benign (a bank page shows phone numbers too);
+* an indicator that fits a category's evidence strengthens it: a crypto wallet next to
+  fixed-percent return phrases (pyramid), a bank card next to drop or card-buying phrases
+  (illegal finance), a promo code next to casino phrases (gambling). The training chats were
+  anonymised, so the model never saw real wallets or cards; this rule supplies what it could not
+  learn.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from kuzet.detect.analysis import Analysis
+from kuzet.detect.features import INDICATOR_FEATURES, category_scores, indicator_group
+from kuzet.detect.model import Prediction
+from kuzet.records import LABELS, Indicator, Signal, Span, Verdict
+
+VIOLATIONS = ("gambling", "pyramid", "illegal_finance")
+# Indicator group -> the category whose evidence it strengthens.
+_SUPPORTS = {
+    "crypto": ("pyramid", "illegal_finance"),
+    "card": ("illegal_finance",),
+    "iban": ("illegal_finance",),
+    "promo": ("gambling",),
+}
+_SUPPORT_MIN_EVIDENCE = 2.0
+_SUPPORT_BONUS = 1.0
+MAX_PHRASE_SIGNALS = 25
+
+
+def _softmax(logits: dict[str, float]) -> dict[str, float]:
+    top = max(logits.values())
+    exp = {k: math.exp(v - top) for k, v in logits.items()}
+    total = sum(exp.values())
+    return {k: v / total for k, v in exp.items()}
+
+
+def lexicon_only_scores(analysis: Analysis) -> dict[str, float]:
+    """Scores when no model is available: lexicon weights against benign context."""
+    cats = category_scores(analysis.matches)
+    benign = cats.get("benign_context", 0.0)
+    logits = {"benign": 2.0 + 0.5 * benign}
+    for c in VIOLATIONS:
+        logits[c] = cats.get(c, 0.0) - 0.5 * benign
+    return _softmax(logits)
+
+
+def fuse(
+    analysis: Analysis, pred: Prediction | None, pred_no_indicators: Prediction | None
+) -> tuple[dict[str, float], list[Signal]]:
+    """Final per-label scores and the rule signals that shaped them."""
+    rules: list[Signal] = []
+    if pred is None:
+        scores = lexicon_only_scores(analysis)
+    else:
+        scores = dict(pred.probs)
+        if pred_no_indicators is not None:
+            label = max(scores, key=scores.__getitem__)
+            alone = pred_no_indicators.probs
+            if label != "benign" and max(alone, key=alone.__getitem__) == "benign":
+                scores = dict(alone)
+                rules.append(
+                    Signal(
+                        kind="rule",
+                        category="benign",
+                        name="indicators_alone_are_not_a_violation",
+                        weight=0.0,
+                        text="Identifiers (phones, wallets, cards) alone do not make a violation.",
+                    )
+                )
+    cats = category_scores(analysis.matches)
+    groups = {indicator_group(i.kind) for i in analysis.indicators if i.valid}
+    logits = {k: math.log(max(v, 1e-9)) for k, v in scores.items()}
+    boosted = False
+    for group in sorted(groups):
+        for cat in _SUPPORTS.get(group, ()):
+            if cats.get(cat, 0.0) >= _SUPPORT_MIN_EVIDENCE:
+                logits[cat] += _SUPPORT_BONUS
+                boosted = True
+                rules.append(
+                    Signal(
+                        kind="rule",
+                        category=cat,
+                        name=f"{group}_indicator_with_{cat}_phrases",
+                        weight=_SUPPORT_BONUS,
+                        text=f"A {group} identifier appears together with {cat.replace('_', ' ')} phrases.",
+                    )
+                )
+    if boosted:
+        scores = _softmax(logits)
+    return {k: scores.get(k, 0.0) for k in LABELS}, rules
+
+
+def phrase_signals(analysis: Analysis) -> list[Signal]:
+    """One signal per distinct lexicon entry found, quoting the ORIGINAL text."""
+    out: list[Signal] = []
+    seen: set[tuple[str, str]] = set()
+    for f in analysis.fields:
+        for m in f.matches:
+            key = (m.category, m.name)
+            if key in seen:
+                continue
+            seen.add(key)
+            start, end = f.norm.to_original(m.start, m.end)
+            detail: dict[str, object] = {"lang": m.lang, "field": f.name, **m.detail}
+            out.append(
+                Signal(
+                    kind="phrase" if m.kind == "phrase" else "pattern",
+                    category=m.category,
+                    name=m.name,
+                    weight=m.weight,
+                    text=f.norm.original[start:end][:200],
+                    span=Span(start, end) if f.name == "text" else None,
+                    detail=detail,
+                )
+            )
+    out.sort(key=lambda s: -s.weight)
+    return out[:MAX_PHRASE_SIGNALS]
+
+
+def obfuscation_signals(analysis: Analysis) -> list[Signal]:
+    stats: dict[str, int] = {}
+    for f in analysis.fields:
+        for k, v in f.norm.obfuscation.items():
+            if k != "nfkc" and v:
+                stats[k] = stats.get(k, 0) + v
+    if not stats:
+        return []
+    total = sum(v for k, v in stats.items() if k != "mixed_script_words")
+    return [
+        Signal(
+            kind="obfuscation",
+            category="obfuscation",
+            name="+".join(sorted(stats)),
+            weight=float(total),
+            text="Text disguised with " + ", ".join(f"{k.replace('_', ' ')} ({v})" for k, v in sorted(stats.items())),
+            detail=dict(stats),
+        )
+    ]
+
+
+def indicator_signals(indicators: Sequence[Indicator]) -> list[Signal]:
+    return [
+        Signal(
+            kind="indicator",
+            category=indicator_group(ind.kind),
+            name=ind.kind,
+            weight=0.0,
+            text=ind.display,
+            span=ind.span,
+            detail={"valid": ind.valid},
+        )
+        for ind in indicators[:50]
+    ]
+
+
+def model_signal(label: str, pred: Prediction, analysis: Analysis) -> Signal:
+    """How the model reached its score: n-gram part and the dense features that mattered most."""
+    contrib = pred.dense_contrib.get(label, {})
+    top = sorted(contrib.items(), key=lambda kv: -abs(kv[1]))[:6]
+    return Signal(
+        kind="model",
+        category=label,
+        name="char-ngram+lexicon linear model",
+        weight=round(pred.probs.get(label, 0.0), 4),
+        text=f"Learned model gives {label} {pred.probs.get(label, 0.0):.2f}",
+        detail={
+            "probs": {k: round(v, 4) for k, v in pred.probs.items()},
+            "text_logit": round(pred.text_logits.get(label, 0.0), 3),
+            "features": {k: round(v, 3) for k, v in top if k not in INDICATOR_FEATURES or v},
+            "truncated": analysis.truncated,
+        },
+    )
+
+
+def build_verdict(
+    analysis: Analysis, pred: Prediction | None, pred_no_ind: Prediction | None, lang: str, detector: str
+) -> Verdict:
+    scores, rules = fuse(analysis, pred, pred_no_ind)
+    label = max(scores, key=scores.__getitem__)
+    signals: list[Signal] = []
+    signals.extend(phrase_signals(analysis))
+    signals.extend(obfuscation_signals(analysis))
+    signals.extend(indicator_signals(analysis.indicators))
+    if pred is not None:
+        signals.append(model_signal(label, pred, analysis))
+    signals.extend(rules)
+    return Verdict(
+        label=label,
+        score=round(scores[label], 4),
+        scores={k: round(v, 4) for k, v in scores.items()},
+        signals=signals,
+        indicators=list(analysis.indicators),
+        lang=lang,
+        detector=detector,
+    )

@@ -1,0 +1,191 @@
+"""Offline language identification for Russian, Kazakh and English.
+
+Kazakh is written in Cyrillic with nine letters Russian lacks (ә ғ қ ң ө ұ ү һ і); those letters
+and a few very frequent function words separate it from Russian even in short posts. Latin
+versus Cyrillic letter counts separate English. Text with substantial shares of two languages
+is "mixed".
+"""
+
+from __future__ import annotations
+
+import re
+
+KAZAKH_LETTERS = frozenset("әғқңөұүһі")
+_KK_STOPWORDS = frozenset(
+    [
+        "және",
+        "мен",
+        "бен",
+        "пен",
+        "бұл",
+        "осы",
+        "сол",
+        "ол",
+        "біз",
+        "сіз",
+        "олар",
+        "үшін",
+        "туралы",
+        "бойынша",
+        "арқылы",
+        "емес",
+        "деп",
+        "еді",
+        "болып",
+        "болады",
+        "бар",
+        "жоқ",
+        "қазір",
+        "тек",
+        "кейін",
+        "сондай",
+        "ақ",
+        "қалай",
+        "неге",
+        "мұнда",
+        "барлық",
+        "әр",
+        "бір",
+        "екі",
+        "жылы",
+        "ретінде",
+    ]
+)
+_RU_STOPWORDS = frozenset(
+    [
+        "и",
+        "в",
+        "во",
+        "не",
+        "что",
+        "он",
+        "на",
+        "я",
+        "с",
+        "со",
+        "как",
+        "а",
+        "то",
+        "все",
+        "она",
+        "так",
+        "его",
+        "но",
+        "да",
+        "ты",
+        "к",
+        "у",
+        "же",
+        "вы",
+        "за",
+        "бы",
+        "по",
+        "только",
+        "её",
+        "мне",
+        "было",
+        "вот",
+        "от",
+        "меня",
+        "ещё",
+        "нет",
+        "о",
+        "из",
+        "ему",
+        "теперь",
+        "когда",
+        "уже",
+        "для",
+        "вам",
+        "при",
+        "это",
+        "этот",
+        "который",
+        "также",
+        "если",
+        "или",
+        "где",
+        "есть",
+        "чем",
+        "был",
+        "была",
+        "были",
+        "будет",
+    ]
+)
+_EN_STOPWORDS = frozenset(
+    [
+        "the",
+        "and",
+        "of",
+        "to",
+        "in",
+        "is",
+        "for",
+        "on",
+        "with",
+        "that",
+        "this",
+        "you",
+        "your",
+        "are",
+        "be",
+        "it",
+        "as",
+        "at",
+        "by",
+        "from",
+        "or",
+        "an",
+        "we",
+        "our",
+        "not",
+        "have",
+        "has",
+        "will",
+        "can",
+        "all",
+        "more",
+    ]
+)
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def detect_language(text: str, *, sample: int = 4000) -> str:
+    """Return "ru", "kk", "en" or "mixed" (also for text with no letters)."""
+    words = _WORD_RE.findall(text[:sample].casefold())
+    if not words:
+        return "mixed"
+    cyr_words = lat_words = kk_words = 0
+    ru_hits = kk_hits = en_hits = 0
+    for w in words:
+        first = w[0]
+        if "\u0400" <= first <= "\u04ff":
+            cyr_words += 1
+            if not KAZAKH_LETTERS.isdisjoint(w):
+                kk_words += 1
+            if w in _KK_STOPWORDS:
+                kk_hits += 1
+            elif w in _RU_STOPWORDS:
+                ru_hits += 1
+        elif first.isascii():
+            lat_words += 1
+            if w in _EN_STOPWORDS:
+                en_hits += 1
+    total = cyr_words + lat_words
+    if total == 0:
+        return "mixed"
+    if cyr_words >= lat_words:
+        # Kazakh text: many words carry a Kazakh letter; Russian text with a Kazakh name has few.
+        kk_share = (kk_words + 2 * kk_hits) / max(cyr_words, 1)
+        ru_share = (2 * ru_hits) / max(cyr_words, 1)
+        if kk_share >= 0.15 and kk_share > ru_share * 0.5:
+            lang = "kk" if ru_share < 0.25 or kk_share > 0.3 else "mixed"
+        else:
+            lang = "ru"
+        if lat_words / total > 0.4 and en_hits >= 2:
+            return "mixed"
+        return lang
+    if cyr_words / total > 0.4:
+        return "mixed"
+    return "en"

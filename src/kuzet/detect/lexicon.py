@@ -1,0 +1,199 @@
+"""Phrase lexicons kept as data files an analyst can extend, and matching them on normalised text.
+
+Files live in ``lexicons/`` and are named ``CATEGORY.LANG.txt`` (category: gambling, pyramid,
+illegal_finance, benign_context; lang: ru, kk, en). One entry a line::
+
+    # comment
+    онлайн казино | 2.5          phrase | weight (default 1.0)
+    фриспин*                      a trailing * matches any word starting with the prefix
+    бонус ~ депозит | 2           ~ allows up to three words in between
+    re: \\d+ ?% в (день|сутки) | 3   a regular expression over the normalised, lower-cased text
+
+Words are matched on forms, not spellings: each word of an entry is reduced the way its file's
+language is (Russian lemma, Kazakh stem, English stem) and each word of the text is reduced all
+those ways, so "казино", "казиношки"... need one entry, and "ставкаларды" matches "ставка" in a
+Kazakh file. Regular expressions may name groups ``amount``, ``percent``, ``period``,
+``currency``; what they capture goes into the match detail.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from kuzet.detect.morph import entry_key, word_keys
+from kuzet.errors import DetectError
+
+CATEGORIES = ("gambling", "pyramid", "illegal_finance", "benign_context")
+LANGS = ("ru", "kk", "en")
+_TOKEN_RE = re.compile(r"[^\W_]+")
+_MAX_GAP = 3
+_PREFIX_INDEX_LEN = 3
+
+
+@dataclass(frozen=True, slots=True)
+class EntryWord:
+    key: str
+    prefix: bool
+    gap_before: int  # how many text words may stand between this and the previous word
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    category: str
+    lang: str
+    name: str
+    weight: float
+    words: tuple[EntryWord, ...] = ()
+    regex: re.Pattern[str] | None = None
+
+
+@dataclass(slots=True)
+class Match:
+    """One lexicon hit; ``start``/``end`` index the normalised text."""
+
+    category: str
+    name: str
+    weight: float
+    start: int
+    end: int
+    kind: str  # "phrase" or "pattern"
+    lang: str
+    detail: dict[str, str] = field(default_factory=dict)
+
+
+def _parse_line(line: str, category: str, lang: str, where: str) -> Entry | None:
+    line = line.strip()
+    if not line or line.startswith("#"):
+        return None
+    weight = 1.0
+    body = line
+    if " | " in line:
+        body, _, tail = line.rpartition(" | ")
+        try:
+            weight = float(tail.strip())
+        except ValueError as exc:
+            raise DetectError(f"{where}: weight is not a number: {tail!r}") from exc
+    body = body.strip()
+    if body.startswith("re:"):
+        pattern = body[3:].strip()
+        try:
+            regex = re.compile(pattern)
+        except re.error as exc:
+            raise DetectError(f"{where}: bad regular expression: {exc}") from exc
+        return Entry(category, lang, pattern, weight, regex=regex)
+    words: list[EntryWord] = []
+    gap = 0
+    for raw in body.casefold().split():
+        if raw == "~":
+            gap = _MAX_GAP
+            continue
+        prefix = raw.endswith("*")
+        for part in _TOKEN_RE.findall(raw.rstrip("*")):
+            key = part if prefix else entry_key(part, lang)
+            if prefix and len(key) < (_PREFIX_INDEX_LEN if not words else 2):
+                raise DetectError(f"{where}: prefix {raw!r} is shorter than {_PREFIX_INDEX_LEN} letters")
+            words.append(EntryWord(key, prefix, gap))
+            gap = 0
+    if not words:
+        return None
+    return Entry(category, lang, body, weight, words=tuple(words))
+
+
+class Lexicon:
+    """All entries of all categories, indexed for matching token by token."""
+
+    def __init__(self, entries: list[Entry]) -> None:
+        # Spellings of one lemma ("задержан", "задержаны") collapse into one entry: keep the heaviest.
+        unique: dict[tuple[object, ...], Entry] = {}
+        for e in entries:
+            ident: tuple[object, ...] = (e.category, e.name) if e.regex is not None else (e.category, e.words)
+            if ident not in unique or unique[ident].weight < e.weight:
+                unique[ident] = e
+        entries = list(unique.values())
+        self.entries = entries
+        self._by_key: dict[str, list[Entry]] = defaultdict(list)
+        self._by_prefix: dict[str, list[Entry]] = defaultdict(list)
+        self._regexes: list[Entry] = []
+        for e in entries:
+            if e.regex is not None:
+                self._regexes.append(e)
+            elif e.words[0].prefix:
+                self._by_prefix[e.words[0].key[:_PREFIX_INDEX_LEN]].append(e)
+            else:
+                self._by_key[e.words[0].key].append(e)
+
+    @classmethod
+    def load(cls, directory: Path | None = None) -> Lexicon:
+        """Load every ``CATEGORY.LANG.txt`` from ``directory`` (default: the packaged lexicons)."""
+        entries: list[Entry] = []
+        if directory is None:
+            base = resources.files("kuzet.detect").joinpath("lexicons")
+            files = [(p.name, p.read_text(encoding="utf-8")) for p in base.iterdir() if p.name.endswith(".txt")]
+        else:
+            files = [(p.name, p.read_text(encoding="utf-8")) for p in Path(directory).glob("*.txt")]
+        for name, text in sorted(files):
+            parts = name.split(".")
+            if len(parts) != 3 or parts[0] not in CATEGORIES or parts[1] not in LANGS:
+                continue
+            category, lang = parts[0], parts[1]
+            for lineno, line in enumerate(text.splitlines(), 1):
+                entry = _parse_line(line, category, lang, f"{name}:{lineno}")
+                if entry is not None:
+                    entries.append(entry)
+        return cls(entries)
+
+    def match(self, text: str) -> list[Match]:
+        """Every entry found in ``text`` (normalised, lower-case); one match per entry and place."""
+        tokens = [(m.start(), m.end(), m.group(0)) for m in _TOKEN_RE.finditer(text)]
+        keys = [word_keys(tok) for _, _, tok in tokens]
+        found: list[Match] = []
+        seen: set[tuple[str, int]] = set()
+        for i, token_keys in enumerate(keys):
+            candidates: list[Entry] = []
+            for k in token_keys:
+                candidates.extend(self._by_key.get(k, ()))
+            candidates.extend(self._by_prefix.get(tokens[i][2][:_PREFIX_INDEX_LEN], ()))
+            for entry in candidates:
+                end = self._match_at(entry, keys, tokens, i)
+                if end is None or (entry.name, i) in seen:
+                    continue
+                seen.add((entry.name, i))
+                found.append(
+                    Match(entry.category, entry.name, entry.weight, tokens[i][0], tokens[end][1], "phrase", entry.lang)
+                )
+        for entry in self._regexes:
+            assert entry.regex is not None
+            for m in entry.regex.finditer(text):
+                detail = {k: v for k, v in m.groupdict().items() if v}
+                found.append(
+                    Match(entry.category, entry.name, entry.weight, m.start(), m.end(), "pattern", entry.lang, detail)
+                )
+                if len(found) > 2000:
+                    break
+        found.sort(key=lambda x: (x.start, -x.end))
+        return found
+
+    @staticmethod
+    def _word_ok(word: EntryWord, token_keys: tuple[str, ...], token: str) -> bool:
+        if word.prefix:
+            return token.startswith(word.key)
+        return word.key in token_keys
+
+    def _match_at(
+        self, entry: Entry, keys: list[tuple[str, ...]], tokens: list[tuple[int, int, str]], i: int
+    ) -> int | None:
+        if not self._word_ok(entry.words[0], keys[i], tokens[i][2]):
+            return None
+        pos = i
+        for word in entry.words[1:]:
+            for j in range(pos + 1, min(pos + 2 + word.gap_before, len(tokens))):
+                if self._word_ok(word, keys[j], tokens[j][2]):
+                    pos = j
+                    break
+            else:
+                return None
+        return pos

@@ -1,0 +1,159 @@
+"""The learned classifier: hashed character n-grams (TF-IDF) plus dense evidence, linear, softmax.
+
+Stored as a compressed ``.npz`` of plain arrays (no pickle: a model file is data and loading it
+must not execute code). Prediction is a sparse matrix product done here rather than through a
+fitted scikit-learn object, which keeps the file small and lets the detector split every score
+into the part the n-grams gave and the part each dense feature gave (explanations).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from kuzet.errors import DetectError
+
+N_FEATURES = 2**18
+
+
+def make_vectorizer(config: dict[str, object]) -> HashingVectorizer:
+    """The hashing vectorizer for a model configuration (shared by training and prediction)."""
+    ngrams: Any = config.get("ngram_range", (2, 5))
+    lo, hi = int(ngrams[0]), int(ngrams[1])
+    return HashingVectorizer(
+        analyzer=str(config.get("analyzer", "char_wb")),  # type: ignore[arg-type]
+        ngram_range=(int(lo), int(hi)),
+        n_features=int(config.get("n_features", N_FEATURES)),  # type: ignore[call-overload]
+        alternate_sign=False,
+        norm=None,
+        lowercase=False,
+        dtype=np.float32,
+    )
+
+
+def tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    """Sublinear TF times IDF, rows scaled to unit length."""
+    x = counts.tocsr(copy=True).astype(np.float32)
+    np.log1p(x.data, out=x.data)
+    x = x @ sp.diags(idf.astype(np.float32))
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags(1.0 / norms) @ x)
+
+
+@dataclass(slots=True)
+class Prediction:
+    probs: dict[str, float]
+    text_logits: dict[str, float]
+    dense_contrib: dict[str, dict[str, float]]  # label -> feature -> contribution to the logit
+    intercept: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class LinearModel:
+    classes: list[str]
+    idf: np.ndarray  # (n_features,)
+    coef_text: np.ndarray  # (n_classes, n_features)
+    coef_dense: np.ndarray  # (n_classes, n_dense)
+    intercept: np.ndarray  # (n_classes,)
+    dense_names: list[str]
+    dense_scale: float
+    temperature: float
+    config: dict[str, object]
+    _vectorizer: HashingVectorizer | None = None
+
+    @property
+    def vectorizer(self) -> HashingVectorizer:
+        if self._vectorizer is None:
+            self._vectorizer = make_vectorizer(self.config)
+        return self._vectorizer
+
+    def logits(self, texts: Sequence[str], dense: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Text logits (n, k) and dense contributions (n, k, d) before the intercept."""
+        x = tfidf(self.vectorizer.transform(texts), self.idf)
+        text = np.asarray(x @ self.coef_text.T, dtype=np.float64)
+        d = np.asarray(dense, dtype=np.float64) * self.dense_scale
+        contrib = d[:, None, :] * self.coef_dense[None, :, :]
+        return text, contrib
+
+    def predict(
+        self, texts: Sequence[str], dense: np.ndarray, *, drop: frozenset[str] = frozenset()
+    ) -> list[Prediction]:
+        """Calibrated class probabilities; features named in ``drop`` are left out of the sum."""
+        text, contrib = self.logits(texts, dense)
+        keep = np.array([name not in drop for name in self.dense_names], dtype=np.float64)
+        total = (text + (contrib * keep[None, None, :]).sum(axis=2) + self.intercept[None, :]) / self.temperature
+        total -= total.max(axis=1, keepdims=True)
+        probs = np.exp(total)
+        probs /= probs.sum(axis=1, keepdims=True)
+        out: list[Prediction] = []
+        for i in range(len(texts)):
+            out.append(
+                Prediction(
+                    probs={c: float(probs[i, j]) for j, c in enumerate(self.classes)},
+                    text_logits={c: float(text[i, j]) for j, c in enumerate(self.classes)},
+                    dense_contrib={
+                        c: {n: float(contrib[i, j, f]) for f, n in enumerate(self.dense_names) if contrib[i, j, f] != 0}
+                        for j, c in enumerate(self.classes)
+                    },
+                    intercept={c: float(self.intercept[j]) for j, c in enumerate(self.classes)},
+                )
+            )
+        return out
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Store only the hashed columns that carry weight: most of the hash space is empty.
+        used = np.flatnonzero(np.any(self.coef_text != 0, axis=0))
+        meta = {
+            "classes": self.classes,
+            "dense_names": self.dense_names,
+            "dense_scale": self.dense_scale,
+            "temperature": self.temperature,
+            "config": self.config,
+            "n_features": int(self.idf.shape[0]),
+        }
+        with path.open("wb") as fh:
+            np.savez_compressed(
+                fh,
+                meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
+                used=used.astype(np.int32),
+                idf=self.idf[used].astype(np.float16),
+                coef_text=self.coef_text[:, used].astype(np.float16),
+                coef_dense=self.coef_dense.astype(np.float32),
+                intercept=self.intercept.astype(np.float32),
+            )
+
+    @classmethod
+    def load(cls, path: Path) -> LinearModel:
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                meta = json.loads(bytes(data["meta"]).decode("utf-8"))
+                n = int(meta["n_features"])
+                used = data["used"].astype(np.int64)
+                idf = np.zeros(n, dtype=np.float32)
+                idf[used] = data["idf"].astype(np.float32)
+                coef_text = np.zeros((len(meta["classes"]), n), dtype=np.float32)
+                coef_text[:, used] = data["coef_text"].astype(np.float32)
+                coef_dense = data["coef_dense"].astype(np.float64)
+                intercept = data["intercept"].astype(np.float64)
+        except (OSError, KeyError, ValueError) as exc:
+            raise DetectError(f"cannot load model {path}: {exc}") from exc
+        return cls(
+            classes=list(meta["classes"]),
+            idf=idf,
+            coef_text=coef_text,
+            coef_dense=coef_dense,
+            intercept=intercept,
+            dense_names=list(meta["dense_names"]),
+            dense_scale=float(meta["dense_scale"]),
+            temperature=float(meta["temperature"]),
+            config=dict(meta["config"]),
+        )

@@ -1,0 +1,270 @@
+"""Text normalisation against obfuscation, keeping a map back to the original text.
+
+Each step is a function ``(text, offsets) -> (text, offsets, count)``: ``offsets[i]`` is the
+index in the ORIGINAL text of output character ``i``, so that a phrase found in the normalised
+text can be quoted from the original (a notification must quote what the page said, not our
+rewrite of it). Steps only replace characters one for one or delete them, except Unicode
+normalisation and case folding, which may expand one character into several.
+
+``normalize`` runs them in an order where each step helps the next: NFKC, invisible characters,
+letters split by separators, look-alike letters (case-aware, before case folding), case folding,
+digit and symbol substitutions, repeated letters. The counts of each step are kept in
+``NormalizedText.obfuscation`` because obfuscation is itself a signal.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from kuzet.detect.homoglyphs import (
+    CYRILLIC_TO_LATIN,
+    LATIN_TO_CYRILLIC,
+    is_cyrillic,
+    is_latin,
+    latin_skeleton,
+)
+
+Step = tuple[str, list[int], int]
+
+# Zero-width and other invisible characters: ZW(N)J, ZWSP, word joiner, BOM, soft hyphen,
+# bidi marks and isolates, Mongolian vowel separator, Hangul fillers, variation selectors, tags.
+_INVISIBLE_RE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e007f]"
+)
+_LETTER = r"[^\W\d_]"
+# Four or more single letters separated by the same kind of separator: "к а з и н о",
+# "к.а.з.и.н.о", "к-а-з-и-н-о", "к🎰а🎰з🎰и🎰н🎰о". Three would also join "и т.д.".
+_SEP = r"(?:[ \t.\-_*·•|/+~]{1,2}|[\u2600-\u27bf\U0001f300-\U0001faff]\ufe0f?)"
+_SPLIT_RE = re.compile(rf"(?<!{_LETTER})(?:{_LETTER}{_SEP}){{3,}}{_LETTER}(?!{_LETTER})")
+_WORD_RE = re.compile(rf"{_LETTER}+")
+_NOT_CYRILLIC_RE = re.compile(r"[^\u0400-\u052f]")
+# A Cyrillic letter touching a non-Cyrillic letter: the only place folding can matter, apart
+# from words written wholly in exotic look-alikes (checked separately).
+_SCRIPT_BOUNDARY_RE = re.compile(r"[\u0400-\u052f][^\W\d_\u0400-\u052f]|[^\W\d_\u0400-\u052f][\u0400-\u052f]")
+# Digits and symbols standing for letters: inside a word (letters on both sides), or one
+# trailing 0 after four letters ("казин0"). Leading digits are left alone: "1xbet", "5ти".
+_LEET_CHAR_RE = re.compile(r"[^\W\d_][013456@$]")
+_LEET_RE = re.compile(r"[013456@$]+")
+_REPEAT_RE = re.compile(rf"({_LETTER})\1{{2,}}")
+
+_LEET_CYRILLIC = {"0": "о", "3": "з", "4": "ч", "6": "б", "@": "а", "$": "с"}
+_LEET_LATIN = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "@": "a", "$": "s"}
+
+
+@dataclass(slots=True)
+class NormalizedText:
+    """Normalised text with ``offsets[i]`` = index in ``original`` of ``text[i]``."""
+
+    text: str
+    offsets: list[int]
+    original: str
+    obfuscation: dict[str, int] = field(default_factory=dict)
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a half-open span of the normalised text to a half-open span of the original."""
+        if not self.offsets or start >= end:
+            pos = self.offsets[start] if 0 <= start < len(self.offsets) else len(self.original)
+            return pos, pos
+        start = max(0, min(start, len(self.offsets) - 1))
+        end = max(start + 1, min(end, len(self.offsets)))
+        return self.offsets[start], self.offsets[end - 1] + 1
+
+    @property
+    def obfuscation_score(self) -> int:
+        """Number of obfuscating edits (case folding and Unicode forms are not obfuscation)."""
+        return sum(v for k, v in self.obfuscation.items() if k not in {"nfkc", "mixed_script_words"})
+
+
+def _rewrite(
+    text: str, offsets: list[int], regex: re.Pattern[str], fn: Callable[[re.Match[str]], tuple[str, list[int]]]
+) -> Step:
+    """Apply ``fn`` to every match; ``fn`` returns the replacement and, for each of its
+    characters, the index within the match whose offset it inherits."""
+    parts: list[str] = []
+    new_offsets: list[int] = []
+    pos = 0
+    changed = 0
+    for m in regex.finditer(text):
+        repl, keep = fn(m)
+        if repl == m.group(0):
+            continue
+        s, e = m.span()
+        parts.append(text[pos:s])
+        new_offsets.extend(offsets[pos:s])
+        parts.append(repl)
+        new_offsets.extend(offsets[s + k] for k in keep)
+        pos = e
+        changed += 1
+    if not changed:
+        return text, offsets, 0
+    parts.append(text[pos:])
+    new_offsets.extend(offsets[pos:])
+    return "".join(parts), new_offsets, changed
+
+
+def unicode_forms(text: str, offsets: list[int]) -> Step:
+    """NFKC: full-width, mathematical and circled letters become plain letters."""
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+        return text, offsets, 0
+    out: list[str] = []
+    new_offsets: list[int] = []
+    changed = 0
+    for ch, off in zip(text, offsets, strict=True):
+        norm = unicodedata.normalize("NFKC", ch) if not ch.isascii() else ch
+        if norm != ch:
+            changed += 1
+        out.append(norm)
+        new_offsets.extend([off] * len(norm))
+    return "".join(out), new_offsets, changed
+
+
+def strip_invisible(text: str, offsets: list[int]) -> Step:
+    """Delete zero-width and other invisible characters."""
+    if text.isascii():
+        return text, offsets, 0
+    return _rewrite(text, offsets, _INVISIBLE_RE, lambda m: ("", []))
+
+
+def join_split_letters(text: str, offsets: list[int]) -> Step:
+    """Join letters split by spaces, dots, dashes or emoji: "к а з и н о" -> "казино"."""
+
+    def fn(m: re.Match[str]) -> tuple[str, list[int]]:
+        s = m.group(0)
+        keep = [i for i, ch in enumerate(s) if ch.isalpha()]
+        return "".join(s[i] for i in keep), keep
+
+    return _rewrite(text, offsets, _SPLIT_RE, fn)
+
+
+def _dominant_script(text: str) -> str:
+    cyr = sum(1 for ch in text if is_cyrillic(ch))
+    lat = sum(1 for ch in text if is_latin(ch))
+    return "cyrillic" if cyr >= lat else "latin"
+
+
+def fold_word(word: str, default_script: str = "cyrillic") -> str:
+    """Fold look-alike letters of one word towards the script most of its letters use."""
+    skeleton = latin_skeleton()
+    cyr = lat = 0
+    for ch in word:
+        if is_cyrillic(ch):
+            cyr += 1
+        elif is_latin(ch) or ch in skeleton:
+            lat += 1
+    if cyr and (cyr > lat or (cyr == lat and default_script == "cyrillic")):
+        return "".join(LATIN_TO_CYRILLIC.get(skeleton.get(ch, ch), ch) if not is_cyrillic(ch) else ch for ch in word)
+    if lat and not cyr:
+        # A word made only of exotic look-alikes follows the script of the document.
+        latin = "".join(skeleton.get(ch, ch) for ch in word)
+        if default_script == "cyrillic" and any(ch in skeleton for ch in word):
+            return "".join(LATIN_TO_CYRILLIC.get(ch, ch) for ch in latin)
+        return latin
+    return "".join(CYRILLIC_TO_LATIN.get(ch, ch) if is_cyrillic(ch) else skeleton.get(ch, ch) for ch in word)
+
+
+def fold_homoglyphs(text: str, offsets: list[int]) -> tuple[str, list[int], int, int]:
+    """Fold Latin/Greek/small-capital look-alikes inside Cyrillic words and back.
+
+    Returns the text, offsets, the number of letters changed and the number of mixed-script words.
+    """
+    if text.isascii():
+        return text, offsets, 0, 0
+    skeleton = latin_skeleton()
+    if _SCRIPT_BOUNDARY_RE.search(text) is None and not any(ch in skeleton for ch in set(text)):
+        return text, offsets, 0, 0
+    default = _dominant_script(text)
+    chars: list[str] | None = None
+    letters = mixed = 0
+    for m in _WORD_RE.finditer(text):
+        word = m.group(0)
+        if word.isascii():
+            continue
+        if _NOT_CYRILLIC_RE.search(word) is None:
+            continue  # pure Cyrillic
+        if not any(is_cyrillic(ch) or is_latin(ch) or ch in skeleton for ch in word):
+            continue  # another script altogether (Greek text, Arabic...)
+        folded = fold_word(word, default)
+        if folded == word:
+            continue
+        if any(is_cyrillic(ch) for ch in word) and any(not is_cyrillic(ch) for ch in word):
+            mixed += 1
+        if chars is None:
+            chars = list(text)
+        s = m.start()
+        for i, (a, b) in enumerate(zip(word, folded, strict=True)):
+            if a != b:
+                chars[s + i] = b
+                letters += 1
+    if chars is None:
+        return text, offsets, 0, 0
+    return "".join(chars), offsets, letters, mixed
+
+
+def case_fold(text: str, offsets: list[int]) -> Step:
+    """Unicode case folding; only expanding letters (ß, İ) need the per-character path."""
+    folded = text.casefold()
+    if len(folded) == len(text):
+        return folded, offsets, 0
+    out: list[str] = []
+    new_offsets: list[int] = []
+    for ch, off in zip(text, offsets, strict=True):
+        f = ch.casefold()
+        out.append(f)
+        new_offsets.extend([off] * len(f))
+    return "".join(out), new_offsets, 0
+
+
+def replace_leet(text: str, offsets: list[int]) -> Step:
+    """Digits and symbols inside words stand for letters: "к0нтора" -> "контора", "c4sino"."""
+    if _LEET_CHAR_RE.search(text) is None:
+        return text, offsets, 0
+
+    def fn(m: re.Match[str]) -> tuple[str, list[int]]:
+        s, e = m.span()
+        before = text[s - 1] if s > 0 else ""
+        after = text[e] if e < len(text) else ""
+        inside = before.isalpha() and after.isalpha()
+        # One trailing 0/@/$ after four letters: "казин0"; not "usdt20" or "100$".
+        trailing = (
+            e - s == 1
+            and m.group(0) in "0@$"
+            and not (after.isalnum() or after in "@$_")
+            and s >= 4
+            and text[s - 4 : s].isalpha()
+        )
+        if not (inside or trailing):
+            return m.group(0), []
+        table = _LEET_CYRILLIC if is_cyrillic(before or after) else _LEET_LATIN
+        repl = "".join(table.get(ch, ch) for ch in m.group(0))
+        return repl, list(range(len(repl)))
+
+    return _rewrite(text, offsets, _LEET_RE, fn)
+
+
+def collapse_repeats(text: str, offsets: list[int]) -> Step:
+    """Three or more of the same letter become one: "кааазино" -> "казино"."""
+    return _rewrite(text, offsets, _REPEAT_RE, lambda m: (m.group(1), [0]))
+
+
+MAX_NORMALIZE_CHARS = 200_000
+
+
+def normalize(text: str) -> NormalizedText:
+    """Run every normalisation step; see the module docstring."""
+    original = text
+    if len(text) > MAX_NORMALIZE_CHARS:
+        text = text[:MAX_NORMALIZE_CHARS]
+    offsets = list(range(len(text)))
+    stats: dict[str, int] = {}
+    text, offsets, stats["nfkc"] = unicode_forms(text, offsets)
+    text, offsets, stats["invisible"] = strip_invisible(text, offsets)
+    text, offsets, stats["split"] = join_split_letters(text, offsets)
+    text, offsets, stats["homoglyph"], stats["mixed_script_words"] = fold_homoglyphs(text, offsets)
+    text, offsets, _ = case_fold(text, offsets)
+    text, offsets, stats["leet"] = replace_leet(text, offsets)
+    text, offsets, stats["repeat"] = collapse_repeats(text, offsets)
+    return NormalizedText(text=text, offsets=offsets, original=original, obfuscation=stats)
