@@ -37,33 +37,31 @@ def get_or_create_resource(
         return session.execute(select(Resource).where(Resource.key == key)).scalar_one()
 
 
+IP_NETWORK_KEY = "ipnet"
+
+
 def registry_match_key(entry: RegistryEntry) -> str:
     """The indexed lookup key of a registry entry (see RegistryEntryRow.match_key)."""
-    res = entry.resource.strip()
-    if entry.kind == "channel":
-        return res.lower().removeprefix("https://").removeprefix("http://")
+    from kuzet.link.registry import normalise_resource
+
+    norm = normalise_resource(entry.resource, entry.kind)
     if entry.kind == "ip":
-        return res
-    host = host_of(res) if "://" in res else res.split("/", 1)[0]
-    host = host.lower().removeprefix("*.").removeprefix("www.").split(":")[0]
-    return host
-
-
-def registry_entry_key(entry: RegistryEntry) -> str:
-    """Stable identity of an entry for idempotent re-import."""
-    return "|".join(
-        [entry.kind, entry.resource.strip().lower(), entry.decision_number.strip(), entry.decision_date.strip()]
-    )
+        return IP_NETWORK_KEY if "/" in norm and not norm.endswith(("/32", "/128")) else norm.split("/")[0]
+    if entry.kind == "channel":
+        return norm
+    return norm.removeprefix("*.").split("/", 1)[0].split("?", 1)[0]
 
 
 def add_registry_entries(
     session: Session, entries: Iterable[RegistryEntry], *, origin: str, actor: str = "system"
 ) -> tuple[int, int]:
     """Insert entries not yet present; returns (added, already present)."""
+    from kuzet.link.registry import entry_key
+
     added = present = 0
     seen: set[str] = set()
     for e in entries:
-        key = registry_entry_key(e)
+        key = entry_key(e)
         if key in seen or session.execute(select(RegistryEntryRow.id).where(RegistryEntryRow.key == key)).first():
             present += 1
             continue
@@ -107,8 +105,9 @@ def row_to_entry(row: RegistryEntryRow) -> RegistryEntry:
 def registry_candidates(session: Session, url: str, server_ip: str | None = None) -> list[RegistryEntryRow]:
     """Registry rows that could match ``url``: its host and every parent domain, its channel, its IP."""
     keys: set[str] = set()
-    host = host_of(url) if "://" in url else url.split("/", 1)[0].lower()
-    host = host.removeprefix("www.")
+    from kuzet.link.registry import normalise_host
+
+    host = normalise_host(host_of(url) if "://" in url else url.split("/", 1)[0])
     labels = host.split(".")
     for i in range(len(labels) - 1):
         keys.add(".".join(labels[i:]))
@@ -119,6 +118,7 @@ def registry_candidates(session: Session, url: str, server_ip: str | None = None
     if server_ip:
         with contextlib.suppress(ValueError):
             keys.add(str(ipaddress.ip_address(server_ip)))
+            keys.add(IP_NETWORK_KEY)
     if not keys:
         return []
     return list(session.execute(select(RegistryEntryRow).where(RegistryEntryRow.match_key.in_(keys))).scalars())
