@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kuzet.errors import FetchError
+from kuzet.errors import CaptureError, FetchError
 from kuzet.records import Document, Indicator, Signal, Snapshot, TriageContext, to_jsonable, utcnow
 from kuzet.run.queue import Job, NewJob
 from kuzet.run.runner import Handler
@@ -306,7 +306,13 @@ class Pipeline:
         if bundle_row is None:
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             out_dir = self.sv.settings.evidence_dir / f"{stamp}-{uuid.uuid4().hex[:10]}"
-            bundle = self.sv.capture.capture(url, out_dir, case_ref=job.key)
+            try:
+                bundle = self.sv.capture.capture(url, out_dir, case_ref=job.key)
+            except CaptureError as e:
+                # No browser at all: the findings still go to triage, marked as lacking evidence;
+                # the capture is retried when the resource is re-checked.
+                audit.record(s, "capture_failed", "url", url, detail={"error": str(e)})
+                return self._triage_jobs(s, url, None)
             res = get_or_create_resource(s, _resource_key_for(url))
             bundle_row = BundleRow(
                 job_key=job.key,
@@ -335,11 +341,14 @@ class Pipeline:
                     "path": str(bundle.path),
                 },
             )
+        return self._triage_jobs(s, url, bundle_row)
+
+    def _triage_jobs(self, s: Session, url: str, bundle_row: BundleRow | None) -> list[NewJob]:
+        """Link every finding shown at ``url`` to the bundle and send each to triage."""
         findings = s.execute(select(FindingRow).where(FindingRow.evidence_url == url)).scalars().all()
         out: list[NewJob] = []
         for f in findings:
-            link = s.get(FindingEvidence, (f.id, bundle_row.id))
-            if link is None:
+            if bundle_row is not None and s.get(FindingEvidence, (f.id, bundle_row.id)) is None:
                 s.add(FindingEvidence(finding_id=f.id, bundle_id=bundle_row.id))
             out.append(NewJob("triage", f"triage:{f.id}"))
         s.flush()

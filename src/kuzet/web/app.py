@@ -37,6 +37,7 @@ CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 's
 
 
 def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
+    settings.require_secret()  # production refuses to serve without a real secret
     database = db or open_database(settings.db_url)
     app = FastAPI(title="kuzet", version=__version__, docs_url="/api/docs", openapi_url="/api/openapi.json")
     templates = Jinja2Templates(directory=str(HERE / "templates"))
