@@ -1,0 +1,187 @@
+"""One Debian chromium driven by Playwright's sync API: launch flags, the process id, a watchdog.
+
+Playwright does not expose the browser's process id; it is found as the new ``chromium`` child
+of the Playwright driver that appeared during launch (the Debian wrapper ``exec``s the binary).
+Knowing it lets a watchdog kill exactly this browser when a hostile page wedges a call that has
+no timeout of its own (``page.pdf``, CDP commands), and lets the benchmark measure memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, Playwright, sync_playwright
+
+from kuzet.errors import BrowserMissing
+
+BASE_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+)
+
+
+def host_resolver_rules(resolve_map: dict[str, str]) -> str | None:
+    """``{"*.test": "127.0.0.1"}`` -> ``MAP *.test 127.0.0.1`` (nothing excluded, nothing else mapped)."""
+    rules = []
+    for pattern, ip in sorted(resolve_map.items()):
+        if any(c in pattern + ip for c in ", \t\n"):
+            raise ValueError(f"resolver override {pattern!r}={ip!r} contains a separator")
+        rules.append(f"MAP {pattern} {ip}")
+    return ",".join(rules) or None
+
+
+def launch_args(resolve_map: dict[str, str]) -> list[str]:
+    args = list(BASE_ARGS)
+    rules = host_resolver_rules(resolve_map)
+    if rules:
+        args.append(f"--host-resolver-rules={rules}")
+    return args
+
+
+def _proc_table() -> dict[int, tuple[int, str]]:
+    """pid -> (ppid, comm) for every process we can see."""
+    table: dict[int, tuple[int, str]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue
+        # comm is in parentheses and may itself contain spaces or parentheses.
+        comm = stat[stat.find("(") + 1 : stat.rfind(")")]
+        fields = stat[stat.rfind(")") + 2 :].split()
+        table[int(entry.name)] = (int(fields[1]), comm)
+    return table
+
+
+def descendants(pid: int, table: dict[int, tuple[int, str]] | None = None) -> list[int]:
+    table = table if table is not None else _proc_table()
+    children: dict[int, list[int]] = {}
+    for p, (ppid, _) in table.items():
+        children.setdefault(ppid, []).append(p)
+    out, stack = [], [pid]
+    while stack:
+        for c in children.get(stack.pop(), []):
+            out.append(c)
+            stack.append(c)
+    return out
+
+
+def rss_bytes(pids: Iterable[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+                    break
+        except OSError:
+            continue
+    return total
+
+
+@dataclass
+class BrowserProcess:
+    """A launched browser plus what is needed to kill it or measure it."""
+
+    playwright: Playwright
+    browser: Browser
+    pid: int | None
+    captures: int = 0
+    crashed: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def alive(self) -> bool:
+        return not self.crashed and self.browser.is_connected()
+
+    def kill(self) -> None:
+        """SIGKILL the browser main process (children die with it); safe from any thread."""
+        with self._lock:
+            self.crashed = True
+            if self.pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.pid, signal.SIGKILL)
+
+    def tree_rss(self) -> int:
+        if self.pid is None:
+            return 0
+        return rss_bytes([self.pid, *descendants(self.pid)])
+
+    def close(self) -> None:
+        try:
+            self.browser.close()
+        except Exception:  # already dead or disconnected; the process is gone either way
+            self.kill()
+
+    def stop(self) -> None:
+        self.close()
+        try:
+            self.playwright.stop()
+        except Exception:  # driver already gone
+            return
+
+
+def launch(executable: str, resolve_map: dict[str, str], *, timeout_s: float = 30.0) -> BrowserProcess:
+    """Start the Playwright driver and chromium; BrowserMissing when chromium is absent or will not start."""
+    if not (Path(executable).is_file() or shutil.which(executable)):
+        raise BrowserMissing(
+            f"chromium not found at {executable!r}; install Debian's chromium "
+            "(apt-get install chromium) or set KUZET_CHROMIUM_PATH"
+        )
+    me = os.getpid()
+    before = set(descendants(me))
+    pw = sync_playwright().start()
+    try:
+        browser = pw.chromium.launch(
+            executable_path=executable, headless=True, args=launch_args(resolve_map), timeout=timeout_s * 1000
+        )
+    except Exception as e:
+        pw.stop()
+        raise BrowserMissing(f"chromium at {executable!r} could not be launched: {str(e)[:500]}") from e
+    table = _proc_table()
+    new = [p for p in descendants(me, table) if p not in before]
+    # The main browser process: a new chromium whose parent is not itself chromium.
+    mains = [
+        p
+        for p in new
+        if table.get(p, (0, ""))[1].startswith("chromium")
+        and not table.get(table[p][0], (0, ""))[1].startswith("chromium")
+    ]
+    return BrowserProcess(playwright=pw, browser=browser, pid=mains[0] if len(mains) == 1 else None)
+
+
+class Watchdog:
+    """Kills the browser if a capture overruns its deadline; ``fired`` tells the capture why it died."""
+
+    def __init__(self, proc: BrowserProcess, seconds: float) -> None:
+        self.fired = False
+        self._proc = proc
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def _fire(self) -> None:
+        self.fired = True
+        self._proc.kill()
+
+    def __enter__(self) -> Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._timer.cancel()

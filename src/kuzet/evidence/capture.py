@@ -1,0 +1,844 @@
+"""Capture one URL in chromium and seal the result as a signed evidence bundle.
+
+``CaptureService`` keeps ONE browser, launched lazily on the first capture and reused; every
+capture gets a fresh context (no cookies or storage shared between cases), and the browser is
+relaunched every ``recycle_every`` captures, after a crash, or after the watchdog killed it.
+
+Threading: Playwright's sync API binds the browser to the thread that started it, and it cannot
+run inside a thread with a running asyncio loop. A service therefore belongs to the thread of
+its first ``capture()``; calling it from another thread raises CaptureError. Run one service
+per worker thread or process.
+
+Every part (screenshot, PDF, MHTML, DOM, text, WARC, WACZ...) succeeds or fails on its own and
+a failure is recorded in the manifest; ``capture()`` raises only BrowserMissing (no browser at
+all) and EvidenceError (``out_dir`` already holds files, or cannot be written).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import json
+import platform
+import shutil
+import socket
+import ssl
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from playwright.sync_api import BrowserContext, CDPSession, Dialog, Download, Page, Request, Response, Route
+from playwright.sync_api import Error as PlaywrightError
+
+from kuzet.errors import BrowserMissing, CaptureError, EvidenceError, FetchError
+from kuzet.evidence.browser import BrowserProcess, Watchdog, launch
+from kuzet.evidence.pagekind import classify_page
+from kuzet.evidence.seal import part_from_file, seal_bundle
+from kuzet.evidence.signing import Signer
+from kuzet.evidence.wacz import build_wacz
+from kuzet.evidence.warc import har_to_warc
+from kuzet.fetch.guard import AddressGuard
+from kuzet.records import CapturePart, EvidenceBundle, to_jsonable
+from kuzet.settings import Settings
+
+VIEWPORTS: dict[str, dict[str, Any]] = {
+    "desktop": {
+        "viewport": {"width": 1366, "height": 900},
+        "is_mobile": False,
+        "has_touch": False,
+        "device_scale_factor": 1,
+    },
+    "mobile": {
+        "viewport": {"width": 390, "height": 844},
+        "is_mobile": True,
+        "has_touch": True,
+        "device_scale_factor": 2,
+    },
+}
+MAX_DOM_BYTES = 50 * 1024 * 1024
+MAX_TEXT_CHARS = 5_000_000
+MAX_LOG_ITEMS = 200
+# Seconds a hung page gets to answer a trivial script before its JavaScript is terminated.
+LIVENESS_PROBE_S = 2.0
+# The watchdog fires this long after the capture's own time budget (sealing is not included).
+WATCHDOG_GRACE_S = 20.0
+SCROLL_PAUSE_MS = 60
+MAX_SCROLL_STEPS = 40
+PART_ORDER = ("screenshot", "viewport", "pdf", "mhtml", "dom", "text")
+PART_FILES = {
+    "screenshot": ("screenshot.png", "image/png"),
+    "viewport": ("viewport.png", "image/png"),
+    "pdf": ("page.pdf", "application/pdf"),
+    "mhtml": ("page.mhtml", "multipart/related"),
+    "dom": ("dom.html", "text/html; charset=utf-8"),
+    "text": ("text.txt", "text/plain; charset=utf-8"),
+    "network": ("network.json", "application/json"),
+    "warc": ("traffic.warc.gz", "application/warc"),
+    "wacz": ("archive.wacz", "application/wacz"),
+}
+
+_SCROLL_JS = """async ({maxHeight, maxSteps, pause}) => {
+  const doc = document.scrollingElement || document.documentElement;
+  if (!doc) return {steps: 0, height: 0};
+  let y = 0, steps = 0;
+  while (steps < maxSteps) {
+    const h = Math.min(doc.scrollHeight, maxHeight);
+    if (y + window.innerHeight >= h) break;
+    y += window.innerHeight; window.scrollTo(0, y); steps++;
+    await new Promise(r => setTimeout(r, pause));
+  }
+  window.scrollTo(0, 0);
+  return {steps, height: doc.scrollHeight};
+}"""
+
+
+def _chrome_ua(version: str, mobile: bool) -> str:
+    major = version.split(".")[0] or "120"
+    if mobile:
+        return (
+            f"Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+            f"Chrome/{major}.0.0.0 Mobile Safari/537.36"
+        )
+    return f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{major}.0.0.0 Safari/537.36"
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureOptions:
+    """How to capture; every field (resolved) is written to the manifest's ``options``."""
+
+    viewport: Literal["desktop", "mobile"] = "desktop"
+    user_agent: str | None = None  # default: a regular Chrome UA of the running browser's version
+    locale: str = "ru-RU"
+    proxy: str | None = None  # default: settings.proxy
+    timeout: float | None = None  # seconds for the browser phase; default settings.capture_timeout
+    max_height: int | None = None  # default settings.max_screenshot_height
+    recycle_every: int = 50
+
+
+@dataclass
+class _Run:
+    """Everything one capture learns, filled in as it goes."""
+
+    url: str
+    out: Path
+    deadline: float
+    parts: dict[str, CapturePart] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    blocked: list[dict[str, Any]] = field(default_factory=list)
+    failed_requests: list[dict[str, Any]] = field(default_factory=list)
+    console_errors: list[dict[str, Any]] = field(default_factory=list)
+    dialogs: int = 0
+    dialog_messages: list[str] = field(default_factory=list)
+    downloads: list[dict[str, Any]] = field(default_factory=list)
+    requests: int = 0
+    crashed: bool = False
+    main_responses: list[Response] = field(default_factory=list)
+    navigation_error: str | None = None
+    load_state: str | None = None
+    scripts_terminated: bool = False
+    title: str = ""
+    text: str = ""
+    html: str = ""
+    network: dict[str, Any] = field(default_factory=dict)
+    browser_error: str | None = None
+    final_url: str | None = None
+    timings: dict[str, int] = field(default_factory=dict)
+
+    def timed(self, name: str, t0: float) -> None:
+        self.timings[name] = int((time.monotonic() - t0) * 1000)
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def ms(self, cap: float) -> float:
+        """A Playwright timeout (ms): ``cap`` seconds, shrunk to what is left, never below 0.5 s."""
+        return max(500.0, min(cap, self.remaining()) * 1000)
+
+    def fail(self, name: str, error: str, status: Literal["failed", "skipped"] = "failed") -> None:
+        rel, media = PART_FILES.get(name, ("", ""))
+        self.parts[name] = CapturePart(name=name, status=status, media_type=media, error=error[:1000])
+
+
+def _err(e: BaseException) -> str:
+    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return f"{type(e).__name__}: {text}"[:500]
+
+
+class CaptureService:
+    def __init__(self, settings: Settings, *, signer: Signer | None = None) -> None:
+        self.settings = settings
+        self.guard = AddressGuard.from_settings(settings)
+        self._signer = signer
+        self._proc: BrowserProcess | None = None
+        self._thread: int | None = None
+        self.launches = 0
+
+    # ---- browser lifecycle -------------------------------------------------------------
+    @property
+    def signer(self) -> Signer:
+        if self._signer is None:
+            self._signer = Signer.load_or_create(self.settings.keys_dir)
+        return self._signer
+
+    def _check_thread(self) -> None:
+        me = threading.get_ident()
+        if self._thread is None:
+            self._thread = me
+        elif self._thread != me:
+            raise CaptureError("CaptureService is bound to the thread that first used it (Playwright sync API)")
+
+    def _browser(self, recycle_every: int) -> BrowserProcess:
+        proc = self._proc
+        if proc is not None and (not proc.alive or proc.captures >= max(1, recycle_every)):
+            proc.stop()
+            self._proc = proc = None
+        if proc is None:
+            proc = launch(
+                self.settings.chromium_path,
+                self.settings.resolve_map,
+                timeout_s=min(60.0, self.settings.capture_timeout),
+            )
+            self._proc = proc
+            self.launches += 1
+        return proc
+
+    @property
+    def browser_process(self) -> BrowserProcess | None:
+        return self._proc
+
+    def close(self) -> None:
+        if self._proc is not None:
+            self._proc.stop()
+            self._proc = None
+
+    def __enter__(self) -> CaptureService:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # ---- the capture ---------------------------------------------------------------------
+    def capture(
+        self,
+        url: str,
+        out_dir: Path,
+        *,
+        options: CaptureOptions | None = None,
+        case_ref: str | None = None,
+        extra_meta: dict[str, Any] | None = None,
+    ) -> EvidenceBundle:
+        self._check_thread()
+        opts = options or CaptureOptions()
+        timeout = float(opts.timeout or self.settings.capture_timeout)
+        max_height = int(opts.max_height or self.settings.max_screenshot_height)
+        out = Path(out_dir)
+        if out.exists() and any(out.iterdir()):
+            raise EvidenceError(f"bundle directory {out} is not empty", path=out)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise EvidenceError(f"cannot create bundle directory {out}: {e}", path=out) from e
+        started = datetime.now(UTC)
+        run = _Run(url=url, out=out, deadline=time.monotonic() + timeout)
+        resolved: dict[str, Any] = {}
+        browser_version = ""
+        har_dir = Path(tempfile.mkdtemp(prefix="kuzet-har-"))
+        har = har_dir / "traffic.har"
+        try:
+            scheme = urlsplit(url).scheme.lower()
+            if scheme not in ("http", "https"):
+                run.navigation_error = f"refused scheme {scheme!r}: only http and https pages are captured"
+            else:
+                proc = self._browser(opts.recycle_every)
+                browser_version = proc.browser.version
+                resolved = self._resolved_options(opts, browser_version, timeout, max_height)
+                proc.captures += 1
+                with Watchdog(proc, timeout + WATCHDOG_GRACE_S) as dog:
+                    try:
+                        self._drive(proc, run, resolved, har, max_height)
+                    except PlaywrightError as e:
+                        run.browser_error = _err(e)
+                    if dog.fired:
+                        run.browser_error = f"watchdog killed the browser after {timeout + WATCHDOG_GRACE_S:.0f} s"
+                        run.notes.append(run.browser_error)
+                if run.crashed or run.browser_error:
+                    proc.crashed = True  # relaunch before the next capture
+            ended = datetime.now(UTC)
+            self._write_traffic(run, har, started, resolved)
+        finally:
+            shutil.rmtree(har_dir, ignore_errors=True)
+        return self._seal(run, opts, resolved, started, ended, browser_version, case_ref, extra_meta)
+
+    def _resolved_options(self, opts: CaptureOptions, version: str, timeout: float, max_height: int) -> dict[str, Any]:
+        vp = VIEWPORTS[opts.viewport]
+        return {
+            "viewport": opts.viewport,
+            "viewport_size": dict(vp["viewport"]),
+            "is_mobile": vp["is_mobile"],
+            "has_touch": vp["has_touch"],
+            "device_scale_factor": vp["device_scale_factor"],
+            "user_agent": opts.user_agent or _chrome_ua(version, vp["is_mobile"]),
+            "locale": opts.locale,
+            "proxy": opts.proxy or self.settings.proxy,
+            "timeout_s": timeout,
+            "max_height": max_height,
+            "recycle_every": opts.recycle_every,
+            "ignore_https_errors": True,
+            "service_workers": "block",
+            "address_guard": {"allow_loopback": self.guard.allow_loopback, "allow_private": self.guard.allow_private},
+        }
+
+    # ---- browser phase -------------------------------------------------------------------
+    def _new_context(self, proc: BrowserProcess, o: dict[str, Any], har: Path) -> BrowserContext:
+        kwargs: dict[str, Any] = {
+            "viewport": o["viewport_size"],
+            "is_mobile": o["is_mobile"],
+            "has_touch": o["has_touch"],
+            "device_scale_factor": o["device_scale_factor"],
+            "user_agent": o["user_agent"],
+            "locale": o["locale"],
+            # Gambling mirrors often run broken TLS; the page is still evidence, and the
+            # certificate facts are recorded in network.json.
+            "ignore_https_errors": True,
+            "accept_downloads": True,
+            # Service workers would fetch outside context.route and outside the HAR.
+            "service_workers": "block",
+            "record_har_path": str(har),
+            "record_har_content": "embed",
+        }
+        if o["proxy"]:
+            kwargs["proxy"] = {"server": o["proxy"]}
+        return proc.browser.new_context(**kwargs)
+
+    def _guard_route(self, run: _Run) -> Callable[[Route], None]:
+        decisions: dict[tuple[str, int], str | None] = {}
+
+        def handler(route: Route) -> None:
+            req_url = route.request.url
+            parts = urlsplit(req_url)
+            scheme = parts.scheme.lower()
+            reason: str | None
+            if scheme not in ("http", "https"):
+                reason = f"scheme {scheme!r} not allowed"
+            else:
+                host = parts.hostname or ""
+                port = parts.port or (443 if scheme == "https" else 80)
+                key = (host, port)
+                if key not in decisions:
+                    try:
+                        self.guard.resolve(host, port, url=req_url)
+                        decisions[key] = None
+                    except FetchError as e:
+                        decisions[key] = _err(e)
+                reason = decisions[key]
+            if reason is None:
+                route.continue_()
+                return
+            if len(run.blocked) < MAX_LOG_ITEMS:
+                run.blocked.append(
+                    {"url": req_url[:2000], "reason": reason, "resource_type": route.request.resource_type}
+                )
+            route.abort("blockedbyclient")
+
+        return handler
+
+    def _attach_listeners(self, page: Page, run: _Run) -> None:
+        def on_dialog(d: Dialog) -> None:
+            run.dialogs += 1
+            if len(run.dialog_messages) < 20:
+                run.dialog_messages.append(f"{d.type}: {d.message[:200]}")
+            with contextlib.suppress(PlaywrightError):
+                d.dismiss()
+
+        def on_download(d: Download) -> None:
+            if len(run.downloads) < 20:
+                run.downloads.append({"url": d.url[:2000], "suggested_filename": d.suggested_filename[:300]})
+            with contextlib.suppress(PlaywrightError):
+                d.cancel()
+
+        def on_console(msg: Any) -> None:
+            if msg.type == "error" and len(run.console_errors) < MAX_LOG_ITEMS:
+                run.console_errors.append({"text": msg.text[:1000], "location": msg.location})
+
+        def on_request(req: Request) -> None:
+            run.requests += 1
+
+        def on_failed(req: Request) -> None:
+            if len(run.failed_requests) < MAX_LOG_ITEMS:
+                run.failed_requests.append({"url": req.url[:2000], "failure": (req.failure or "")[:300]})
+
+        def on_response(resp: Response) -> None:
+            try:
+                if resp.request.is_navigation_request() and resp.frame == page.main_frame:
+                    run.main_responses.append(resp)
+            except PlaywrightError:
+                return
+
+        def on_crash(_: Page) -> None:
+            run.crashed = True
+            run.notes.append("the page's renderer crashed during the capture")
+
+        page.on("dialog", on_dialog)
+        page.on("download", on_download)
+        page.on("console", on_console)
+        page.on("request", on_request)
+        page.on("requestfailed", on_failed)
+        page.on("response", on_response)
+        page.on("crash", on_crash)
+
+    def _drive(self, proc: BrowserProcess, run: _Run, o: dict[str, Any], har: Path, max_height: int) -> None:
+        t0 = time.monotonic()
+        ctx = self._new_context(proc, o, har)
+        run.timed("new_context", t0)
+        try:
+            ctx.route("**/*", self._guard_route(run))
+            page = ctx.new_page()
+            # Opened before navigation: a session cannot attach to a renderer stuck in a script loop,
+            # but an attached one can still terminate that script.
+            cdp = ctx.new_cdp_session(page)
+            self._attach_listeners(page, run)
+            t0 = time.monotonic()
+            self._navigate(page, run)
+            run.timed("navigate", t0)
+            if run.crashed:
+                for name in PART_ORDER:
+                    run.fail(name, "page crashed before it could be captured")
+                return
+            loaded = page.url not in ("", "about:blank") and not page.url.startswith("chrome-error://")
+            if not loaded or (run.navigation_error and not run.main_responses):
+                why = run.navigation_error or "no page was loaded"
+                for name in PART_ORDER:
+                    run.fail(name, f"no page to capture: {why}", status="skipped")
+                return
+            t0 = time.monotonic()
+            self._settle(page, cdp, run)
+            run.timed("settle", t0)
+            self._take_parts(page, cdp, run, max_height)
+        finally:
+            t0 = time.monotonic()
+            if not run.crashed and not proc.crashed:
+                # Response objects are only readable while their context lives.
+                run.network = self._network_facts(run)
+            run.timings["network_facts"] = int((time.monotonic() - t0) * 1000)
+            t0 = time.monotonic()
+            try:
+                ctx.close()  # writes the HAR
+            except PlaywrightError as e:
+                run.notes.append(f"closing the browser context failed: {_err(e)}")
+            run.timings["context_close"] = int((time.monotonic() - t0) * 1000)
+
+    def _navigate(self, page: Page, run: _Run) -> None:
+        """``load`` within 60% of the budget; on timeout keep whatever committed and stop loading."""
+        try:
+            page.goto(run.url, wait_until="load", timeout=run.ms(run.remaining() * 0.6))
+            run.load_state = "load"
+            return
+        except PlaywrightError as e:
+            msg = str(e)
+            if "Timeout" not in msg:
+                run.navigation_error = _err(e)
+                if "Download is starting" in msg:
+                    # The download event arrives just after goto fails; give it a moment.
+                    for _ in range(20):
+                        if run.downloads:
+                            break
+                        page.wait_for_timeout(100)
+                return
+            run.notes.append(
+                f"the page did not finish loading within {run.ms(run.remaining() * 0.6) / 1000:.0f} s; "
+                "captured as it stood"
+            )
+        for state in ("domcontentloaded", "commit"):
+            try:
+                page.wait_for_load_state(state, timeout=500)  # type: ignore[arg-type]
+                run.load_state = state
+                break
+            except PlaywrightError:
+                continue
+        if run.load_state is None:
+            run.navigation_error = "timed out before the page committed"
+
+    def _settle(self, page: Page, cdp: CDPSession, run: _Run) -> None:
+        """Make sure the page's script is not wedged, stop pending loads, scroll for lazy content."""
+        try:
+            page.wait_for_function("() => true", timeout=LIVENESS_PROBE_S * 1000)
+        except PlaywrightError:
+            # A script that never yields (while(1) alert() loops, busy loops) would hang every
+            # later step; stop it and keep scripts off, noting that in the manifest.
+            try:
+                cdp.send("Runtime.terminateExecution")
+                cdp.send("Emulation.setScriptExecutionDisabled", {"value": True})
+                run.scripts_terminated = True
+                run.notes.append("the page's JavaScript never yielded; it was terminated and disabled")
+            except PlaywrightError as e:
+                run.notes.append(f"could not stop the page's JavaScript: {_err(e)}")
+        if run.load_state != "load":
+            with contextlib.suppress(PlaywrightError):
+                page.evaluate("() => window.stop()")
+        if run.dialogs:
+            run.notes.append(f"{run.dialogs} JavaScript dialogs were dismissed")
+        if run.scripts_terminated:
+            return  # scrolling needs scripts
+        try:
+            res = page.evaluate(
+                _SCROLL_JS, {"maxHeight": 20000, "maxSteps": MAX_SCROLL_STEPS, "pause": SCROLL_PAUSE_MS}
+            )
+            if res and res.get("steps"):
+                page.wait_for_timeout(min(300, max(0, run.remaining() * 100)))
+        except PlaywrightError as e:
+            run.notes.append(f"scrolling for lazy content failed: {_err(e)}")
+
+    def _take_parts(self, page: Page, cdp: CDPSession, run: _Run, max_height: int) -> None:
+        out = run.out
+        try:
+            run.title = page.title()[:2000]
+        except PlaywrightError:
+            run.title = ""
+
+        def step(name: str, fn: Callable[[], bytes]) -> None:
+            rel, media = PART_FILES[name]
+            if run.crashed:
+                run.fail(name, "page crashed")
+                return
+            if run.remaining() <= 0:
+                run.fail(name, "capture time budget exhausted")
+                return
+            t0 = time.monotonic()
+            try:
+                data = fn()
+            except (PlaywrightError, EvidenceError, ValueError) as e:
+                run.fail(name, _err(e))
+                return
+            finally:
+                run.timed(name, t0)
+            (out / rel).write_bytes(data)
+            run.parts[name] = part_from_file(out, name, rel, media)
+
+        def full() -> bytes:
+            height = int(
+                page.evaluate(
+                    "() => Math.max(document.documentElement ? document.documentElement.scrollHeight : 0,"
+                    " document.body ? document.body.scrollHeight : 0)"
+                )
+                or 0
+            )
+            width = page.viewport_size["width"] if page.viewport_size else 1366
+            if height > max_height:
+                run.notes.append(f"full-page screenshot clipped to {max_height} px of {height} px")
+                return page.screenshot(
+                    full_page=True, timeout=run.ms(120), clip={"x": 0, "y": 0, "width": width, "height": max_height}
+                )
+            return page.screenshot(full_page=True, timeout=run.ms(120))
+
+        def dom() -> bytes:
+            html = page.content()
+            data = html.encode("utf-8")
+            if len(data) > MAX_DOM_BYTES:
+                run.notes.append(f"dom.html truncated to {MAX_DOM_BYTES} bytes of {len(data)}")
+                data = data[:MAX_DOM_BYTES]
+            run.html = html[:400_000]
+            return data
+
+        def text() -> bytes:
+            value = page.evaluate("() => document.body ? document.body.innerText : ''") or ""
+            if len(value) > MAX_TEXT_CHARS:
+                run.notes.append(f"text.txt truncated to {MAX_TEXT_CHARS} characters of {len(value)}")
+                value = value[:MAX_TEXT_CHARS]
+            run.text = value
+            return value.encode("utf-8")
+
+        def mhtml() -> bytes:
+            snap = cdp.send("Page.captureSnapshot", {"format": "mhtml"})
+            return str(snap.get("data", "")).encode("utf-8")
+
+        # DOM and text first: they are what classification and page-kind detection read.
+        step("dom", dom)
+        step("text", text)
+        step("screenshot", full)
+        step("viewport", lambda: page.screenshot(timeout=run.ms(30)))
+        step("pdf", lambda: page.pdf(format="A4", print_background=True))
+        step("mhtml", mhtml)
+        run.final_url = page.url
+
+    # ---- after the browser ---------------------------------------------------------------
+    def _network_facts(self, run: _Run) -> dict[str, Any]:
+        main = run.main_responses[-1] if run.main_responses else None
+        facts: dict[str, Any] = {
+            "requested_url": run.url,
+            "final_url": run.final_url or (main.url if main else run.url),
+            "status": None,
+            "status_text": None,
+            "server_ip": None,
+            "server_port": None,
+            "redirect_chain": [],
+            "main_response_headers": [],
+            "tls": None,
+            "blocked_requests": run.blocked,
+            "failed_requests": run.failed_requests,
+            "console_errors": run.console_errors,
+            "dialogs": {"count": run.dialogs, "first_messages": run.dialog_messages},
+            "downloads": run.downloads,
+            "requests_seen": run.requests,
+            "load_state": run.load_state,
+            "navigation_error": run.navigation_error,
+            "scripts_terminated": run.scripts_terminated,
+        }
+        if main is None:
+            return facts
+        try:
+            facts["status"] = main.status
+            facts["status_text"] = main.status_text
+            addr = main.server_addr()
+            if addr:
+                facts["server_ip"], facts["server_port"] = addr.get("ipAddress"), addr.get("port")
+            chain: list[dict[str, Any]] = []
+            req: Request | None = main.request.redirected_from
+            while req is not None and len(chain) < 50:
+                r = req.response()
+                chain.append(
+                    {
+                        "url": req.url[:2000],
+                        "status": r.status if r else None,
+                        "location": (r.headers.get("location") if r else None),
+                    }
+                )
+                req = req.redirected_from
+            facts["redirect_chain"] = list(reversed(chain))
+            facts["main_response_headers"] = [[h["name"], h["value"][:4000]] for h in main.headers_array()[:200]]
+            sec = main.security_details() if urlsplit(main.url).scheme == "https" else None
+            if sec:
+                facts["tls"] = {
+                    "protocol": sec.get("protocol"),
+                    "subject_name": sec.get("subjectName"),
+                    "issuer": sec.get("issuer"),
+                    "valid_from": _epoch(sec.get("validFrom")),
+                    "valid_to": _epoch(sec.get("validTo")),
+                    **_cert_fingerprint(
+                        urlsplit(main.url).hostname or "",
+                        facts["server_ip"],
+                        int(facts["server_port"] or 443),
+                        self.guard,
+                    ),
+                }
+        except PlaywrightError as e:
+            facts["error"] = _err(e)
+        ip = facts.get("server_ip")
+        if ip:
+            try:
+                self.guard.check_ip(str(ip), url=run.url)
+            except FetchError as e:
+                # The guard checked the name before the browser resolved it again; a different,
+                # non-public answer at connect time is DNS rebinding.
+                facts["rebinding"] = _err(e)
+        return facts
+
+    def _write_traffic(self, run: _Run, har: Path, started: datetime, o: dict[str, Any]) -> None:
+        out = run.out
+        if not run.network:
+            run.network = self._network_facts(run)
+        run.network["timings_ms"] = run.timings
+        rel, media = PART_FILES["network"]
+        (out / rel).write_bytes(json.dumps(to_jsonable(run.network), ensure_ascii=False, indent=1).encode("utf-8"))
+        run.parts["network"] = part_from_file(out, "network", rel, media)
+        if not har.is_file():
+            run.fail("warc", "no HAR was written (the browser did not run or died)")
+            run.fail("wacz", "no WARC to package")
+            return
+        warc_rel, warc_media = PART_FILES["warc"]
+        t0 = time.monotonic()
+        try:
+            stats = har_to_warc(
+                har,
+                out / warc_rel,
+                warcinfo={
+                    "software": f"kuzet/{_version('kuzet')} playwright/{_version('playwright')}",
+                    "format": "WARC File Format 1.0",
+                    "description": "HTTP exchanges recorded by the browser (Playwright HAR)",
+                    "isPartOf": run.url[:2000],
+                },
+            )
+        except (EvidenceError, OSError) as e:
+            (out / warc_rel).unlink(missing_ok=True)
+            run.fail("warc", _err(e))
+            run.fail("wacz", "no WARC to package")
+            return
+        run.parts["warc"] = part_from_file(out, "warc", warc_rel, warc_media)
+        run.timed("warc", t0)
+        run.network["warc_records"] = {
+            "responses": stats.responses,
+            "requests": stats.requests,
+            "skipped": stats.skipped,
+        }
+        (out / rel).write_bytes(json.dumps(to_jsonable(run.network), ensure_ascii=False, indent=1).encode("utf-8"))
+        run.parts["network"] = part_from_file(out, "network", rel, media)
+        wacz_rel, wacz_media = PART_FILES["wacz"]
+        t0 = time.monotonic()
+        try:
+            build_wacz(
+                out / warc_rel,
+                out / wacz_rel,
+                page_url=run.network["final_url"] or run.url,
+                page_ts=started,
+                title=run.title,
+                software=f"kuzet {_version('kuzet')}",
+            )
+        except Exception as e:  # cdxj_indexer raises assorted errors on odd records; the WACZ is optional
+            (out / wacz_rel).unlink(missing_ok=True)
+            run.fail("wacz", _err(e))
+            return
+        run.parts["wacz"] = part_from_file(out, "wacz", wacz_rel, wacz_media)
+        run.timed("wacz", t0)
+
+    def _seal(
+        self,
+        run: _Run,
+        opts: CaptureOptions,
+        resolved: dict[str, Any],
+        started: datetime,
+        ended: datetime,
+        browser_version: str,
+        case_ref: str | None,
+        extra_meta: dict[str, Any] | None,
+    ) -> EvidenceBundle:
+        net = run.network
+        kind = classify_page(
+            status=net.get("status"),
+            title=run.title,
+            text=run.text,
+            html=run.html,
+            headers={k: v for k, v in net.get("main_response_headers") or []},
+            navigation_error=run.navigation_error or net.get("rebinding"),
+        )
+        page_kind = kind.kind
+        error = run.navigation_error or net.get("rebinding") or run.browser_error
+        if net.get("rebinding"):
+            page_kind = "error"
+        if run.downloads and "download" not in run.parts:
+            d = run.downloads[0]
+            run.parts["download"] = CapturePart(
+                name="download",
+                status="failed",
+                media_type="application/octet-stream",
+                error=f"the URL started a download of {d['suggested_filename']!r} instead of showing a page",
+            )
+            page_kind = "error"
+            error = error or "download instead of a page"
+        if page_kind == "error" and not error:
+            error = "; ".join(kind.reasons)
+        ordered = [run.parts[n] for n in (*PART_ORDER, "network", "warc", "wacz", "download") if n in run.parts]
+        meta = {
+            "case_ref": case_ref,
+            "url": run.url,
+            "final_url": net.get("final_url") or run.url,
+            "title": run.title,
+            "page_kind": page_kind,
+            "page_kind_reasons": kind.reasons,
+            "error": error,
+            "notes": run.notes,
+            "network": {
+                k: net.get(k)
+                for k in (
+                    "status",
+                    "server_ip",
+                    "server_port",
+                    "redirect_chain",
+                    "tls",
+                    "load_state",
+                    "navigation_error",
+                    "rebinding",
+                )
+            }
+            | {
+                "blocked_requests": len(run.blocked),
+                "console_errors": len(run.console_errors),
+                "dialogs": run.dialogs,
+                "requests_seen": run.requests,
+            },
+            "options": resolved or {"viewport": opts.viewport, "locale": opts.locale},
+            "resolver_overrides": dict(self.settings.resolve_map),
+            "versions": {
+                "kuzet": _version("kuzet"),
+                "playwright": _version("playwright"),
+                "browser": browser_version,
+                "python": platform.python_version(),
+                "platform": platform.platform(),
+            },
+            "extra": to_jsonable(extra_meta or {}),
+        }
+        sealed = seal_bundle(
+            run.out,
+            parts=ordered,
+            meta=meta,
+            signer=self.signer,
+            started=started,
+            ended=ended,
+            tsa_url=self.settings.tsa_url,
+            tsa_cert=self.settings.tsa_cert,
+        )
+        parts = list(sealed.parts) + ([sealed.timestamp_part] if sealed.timestamp_part else [])
+        return EvidenceBundle(
+            path=run.out,
+            url=run.url,
+            final_url=meta["final_url"],
+            captured_at=started,
+            manifest_sha256=sealed.manifest_sha256,
+            parts=parts,
+            key_id=self.signer.key_id,
+            page_kind=page_kind,
+            error=error,
+        )
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _epoch(value: Any) -> str | None:
+    try:
+        return datetime.fromtimestamp(float(value), UTC).isoformat()
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def _cert_fingerprint(host: str, ip: Any, port: int, guard: AddressGuard) -> dict[str, Any]:
+    """SHA-256 of the server certificate, by a second TLS handshake to the IP the browser used.
+
+    Playwright's security details carry no certificate bytes, so the fingerprint comes from a
+    separate connection (same IP, same SNI) moments later; a load balancer could in principle
+    present another certificate, which is why the method is recorded next to the value.
+    """
+    if not ip:
+        return {"sha256_fingerprint": None, "fingerprint_method": "no server address"}
+    try:
+        guard.check_ip(str(ip), url=f"https://{host}/", host=host)
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE  # we record the certificate, we do not vouch for it
+        with (
+            socket.create_connection((str(ip), port), timeout=5) as sock,
+            ctx.wrap_socket(sock, server_hostname=host or None) as tls,
+        ):
+            der = tls.getpeercert(binary_form=True)
+    except (OSError, FetchError, ValueError) as e:
+        return {"sha256_fingerprint": None, "fingerprint_method": f"second handshake failed: {_err(e)}"}
+    if not der:
+        return {"sha256_fingerprint": None, "fingerprint_method": "no certificate presented"}
+    return {
+        "sha256_fingerprint": hashlib.sha256(der).hexdigest(),
+        "fingerprint_method": f"second TLS handshake to {ip}:{port} with SNI {host}",
+        "certificate_der_b64": base64.b64encode(der).decode("ascii"),
+    }
+
+
+__all__ = ["BrowserMissing", "CaptureOptions", "CaptureService", "asdict"]
