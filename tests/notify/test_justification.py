@@ -14,7 +14,10 @@ def test_gambling_quotes_and_payment_details_ru() -> None:
         Signal("phrase", "gambling", "deposit_bonus", 0.9, text="бонус 200% на первый депозит"),
         Signal("phrase", "gambling", "deposit_bonus_dup", 0.5, text="Бонус 200%  на первый\nдепозит"),
         Signal("model", "gambling", "clf", 0.9),
-        Signal("obfuscation", "gambling", "homoglyphs", 0.4, text="кaзинo"),
+        Signal("obfuscation", "obfuscation", "homoglyph+invisible", 4.0, text="Text disguised with homoglyph (3)",
+               detail={"homoglyph": 3, "invisible": 1}),
+        Signal("rule", "gambling", "crypto_indicator_with_gambling_phrases", 1.0,
+               text="A crypto identifier appears together with gambling phrases."),
         Signal("qr", "gambling", "qr", 0.3, text="https://kazino.test/ref"),
     ], indicators=[
         Indicator("wallet_usdt_trc20", "TAbc", "TAbc", detail={"currency": "usdt", "network": "trc20"}),
@@ -22,15 +25,20 @@ def test_gambling_quotes_and_payment_details_ru() -> None:
         Indicator("telegram_handle", "@kazino_support", "@kazino_support"),
         Indicator("phone", "+77010000000", "+7 701 000 00 00", valid=False),
         Indicator("promo_code", "WIN200", "WIN200"),
+        Indicator("btc", "bc1qxyz", "bc1qxyz", detail={"type": "p2wpkh"}),
     ])
     paras = draft_justification(v, "ru")
     assert paras[0].startswith("По результатам анализа") and "0,91" in paras[0]
     assert paras[1] == ("На странице (в публикации) размещены призывы к участию в азартных играх и (или) пари: "
                         "«бонус 200% на первый депозит».")
-    assert any(p.startswith("Текст содержит приёмы маскировки") and "«кaзинo»" in p for p in paras)
+    obfuscation = next(p for p in paras if p.startswith("Текст содержит приёмы маскировки"))
+    assert "сходными по начертанию" in obfuscation and "невидимые символы" in obfuscation
+    # The detector's own English explanations are never quoted as if they were the page's words.
+    assert not any("disguised" in p or "identifier appears" in p for p in paras)
     assert any(p.startswith("QR-код на странице содержит") for p in paras)
     payment = next(p for p in paras if p.startswith("Указаны реквизиты для внесения средств"))
     assert "криптокошелёк USDT (TRC20) TAbc" in payment and "банковская карта **** 4444" in payment
+    assert "криптокошелёк BTC bc1qxyz" in payment
     assert "5555 5555" not in " ".join(paras)
     contacts = next(p for p in paras if p.startswith("Указаны контакты"))
     assert "Telegram @kazino_support" in contacts and "+7 701" not in contacts  # invalid phone left out
@@ -72,3 +80,16 @@ def test_build_context_from_records(tmp_path: Path) -> None:
     assert ctx.authority.endswith("Экономикалық тергеулер қызметі")
     assert ctx.resources[0].resource_key == "t.me/chan_name"
     assert ctx.sender.startswith("Қазақстан Республикасының") and ctx.disclaimer
+    assert ctx.legal_basis == "ст. 217"
+
+
+def test_build_context_takes_the_kazakh_legal_basis_from_the_policy() -> None:
+    from kuzet.records import RegistryEntry
+    from kuzet.triage import Policy
+
+    entry = RegistryEntry("http://a.test/", "url", "сот", "2-5/26", "2026-02-03")
+    decision = RouteDecision("blocking", "registry-match", "русский текст", "v", registry_entry=entry)
+    ctx = build_context(decision=decision, verdict=Verdict("gambling", 0.9, {}), urls=["http://a.test/"],
+                        lang="kk", doc_id="9", policy=Policy.load())
+    assert "03.02.2026 жылғы № 2-5/26 шешім (сот)" in ctx.legal_basis
+    assert ctx.kind == "blocking_notification" and ctx.decision is entry

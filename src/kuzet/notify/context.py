@@ -10,6 +10,7 @@ from pathlib import Path
 from kuzet.notify.justification import draft_justification
 from kuzet.notify.wording import AUTHORITY, DISCLAIMER, SENDER, DocKind, Lang, category_words
 from kuzet.records import EvidenceBundle, RegistryEntry, RouteDecision, Verdict, utcnow
+from kuzet.triage.policy import Policy
 from kuzet.urls import resource_key as resource_key_of
 
 ROUTE_DOCUMENT: dict[str, DocKind] = {
@@ -112,12 +113,22 @@ def build_context(
     doc_id: str,
     kind: DocKind | None = None,
     legal_basis: str | None = None,
+    policy: Policy | None = None,
     authority: str | None = None,
     analyst: str = "",
     first_seen: dict[str, datetime] | None = None,
     created: date | None = None,
 ) -> NotificationContext:
-    """A context from the pipeline's records; ``legal_basis`` overrides the decision's (e.g. Kazakh text)."""
+    """A context from the pipeline's records.
+
+    The legal basis is, in order: ``legal_basis`` as given; the rule's text in ``lang`` from
+    ``policy`` (so a Kazakh document cites the Kazakh wording); the decision's own (Russian) text.
+    """
+    if legal_basis is None and policy is not None:
+        try:
+            legal_basis = policy.legal_basis(decision.rule_id, lang, decision.registry_entry)
+        except KeyError:
+            legal_basis = None  # the decision came from another policy version
     kind = kind or ROUTE_DOCUMENT.get(decision.route) or "administrative_materials"
     label = category_words(verdict.label, lang)
     seen = first_seen or {}

@@ -19,7 +19,18 @@ MAX_INDICATORS = 12
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _CARD_LIKE = re.compile(r"(?<!\d)(?:\d[ \-]?){12,18}\d(?!\d)")
 
-_QUOTE_KINDS = {"phrase", "pattern", "rule"}
+# Only these kinds carry text taken from the content; "rule", "model" and "obfuscation" signals
+# carry the detector's own English explanation, which must never appear as a quotation.
+_QUOTE_KINDS = {"phrase", "pattern"}
+_OBFUSCATION_WORDS: dict[str, tuple[str, str]] = {
+    "homoglyph": ("замена букв сходными по начертанию символами других алфавитов",
+                  "әріптерді басқа әліпбилердің пішіні ұқсас таңбаларымен ауыстыру"),
+    "mixed_script_words": ("слова из букв разных алфавитов", "әртүрлі әліпби әріптерінен құралған сөздер"),
+    "invisible": ("невидимые символы", "көрінбейтін таңбалар"),
+    "split": ("разбивка слов на отдельные буквы", "сөздерді жеке әріптерге бөлу"),
+    "leet": ("замена букв цифрами и знаками", "әріптерді сандармен және белгілермен ауыстыру"),
+    "repeat": ("повтор букв", "әріптерді қайталау"),
+}
 
 _LEAD: dict[str, dict[str, str]] = {
     "gambling": {"ru": "На странице (в публикации) размещены призывы к участию в азартных играх и (или) пари",
@@ -47,10 +58,8 @@ _TEXT: dict[str, dict[str, str]] = {
     "ocr": {"ru": "На изображениях, размещённых на странице, распознан текст: {quotes}.",
             "kk": "Беттегі суреттерден мынадай мәтін танылды: {quotes}."},
     "qr": {"ru": "QR-код на странице содержит: {quotes}.", "kk": "Беттегі QR-кодта мыналар бар: {quotes}."},
-    "obfuscation": {"ru": "Текст содержит приёмы маскировки для обхода фильтров (замена букв сходными по "
-                          "начертанию символами, невидимые символы): {quotes}.",
-                    "kk": "Мәтінде сүзгілерді айналып өту үшін бүркемелеу тәсілдері (әріптерді пішіні ұқсас "
-                          "таңбалармен ауыстыру, көрінбейтін таңбалар) қолданылған: {quotes}."},
+    "obfuscation": {"ru": "Текст содержит приёмы маскировки, используемые для обхода фильтров: {items}.",
+                    "kk": "Мәтінде сүзгілерді айналып өту үшін қолданылатын бүркемелеу тәсілдері бар: {items}."},
     "payment": {"ru": "Указаны реквизиты для внесения средств: {items}.",
                 "kk": "Қаражат енгізуге арналған деректемелер көрсетілген: {items}."},
     "contact": {"ru": "Указаны контакты для связи: {items}.", "kk": "Байланыс үшін деректер көрсетілген: {items}."},
@@ -61,17 +70,15 @@ _INDICATOR_WORDS: tuple[tuple[str, str, str, str], ...] = (
     ("iban", "payment", "IBAN", "IBAN"),
     ("card", "payment", "банковская карта", "банк картасы"),
     ("bank_account", "payment", "банковский счёт", "банк шоты"),
-    ("wallet", "payment", "криптокошелёк", "криптоәмиян"),
-    ("crypto", "payment", "криптокошелёк", "криптоәмиян"),
-    ("btc", "payment", "криптокошелёк", "криптоәмиян"),
-    ("usdt", "payment", "криптокошелёк", "криптоәмиян"),
-    ("eth", "payment", "криптокошелёк", "криптоәмиян"),
-    ("trc", "payment", "криптокошелёк", "криптоәмиян"),
+    *((c, "payment", "криптокошелёк", "криптоәмиян")
+      for c in ("wallet", "crypto", "btc", "bitcoin", "usdt", "eth", "trc", "tron", "ton", "ltc")),
     ("phone", "contact", "телефон", "телефон"),
     ("whatsapp", "contact", "WhatsApp", "WhatsApp"),
     ("telegram", "contact", "Telegram", "Telegram"),
     ("email", "contact", "эл. почта", "эл. пошта"),
     ("promo", "other", "промокод", "промокод"),
+    ("return_rate", "other", "обещанная доходность", "уәде етілген кірістілік"),
+    ("amount", "other", "сумма", "сома"),
     ("favicon", "other", "хеш значка сайта", "сайт белгішесінің хэші"),
     ("", "other", "идентификатор веб-аналитики", "веб-аналитика сәйкестендіргіші"),
 )
@@ -138,10 +145,25 @@ def indicator_words(ind: Indicator, lang: str) -> tuple[str, str]:
     detail = ind.detail or {}
     currency = str(detail.get("currency") or detail.get("coin") or detail.get("asset") or "").upper()
     network = str(detail.get("network") or detail.get("chain") or "").upper()
+    if group == "payment" and not currency and word in ("криптокошелёк", "криптоәмиян") and kind.isalnum():
+        currency = kind.upper()  # the detector names crypto indicators by coin: "btc", "eth", "tron"
     if group == "payment" and (currency or network):
         qual = f"{currency} ({network})" if currency and network and network != currency else currency or network
         word = f"{word} {clean_text(qual, 40)}"
     return group, f"{word} {display}".strip()
+
+
+def _obfuscation_words(signals: Iterable[Signal], lang: str) -> list[str]:
+    """Kinds of disguise named by obfuscation signals (in ``name`` joined by "+" or in ``detail``)."""
+    kinds: list[str] = []
+    for s in signals:
+        if s.kind != "obfuscation":
+            continue
+        named = [k for k in s.name.split("+") if k] + [k for k, v in (s.detail or {}).items() if v]
+        for k in named:
+            if k in _OBFUSCATION_WORDS and k not in kinds:
+                kinds.append(k)
+    return [_OBFUSCATION_WORDS[k][1 if lang == "kk" else 0] for k in kinds]
 
 
 def draft_justification(verdict: Verdict, lang: str = "ru") -> list[str]:
@@ -159,10 +181,13 @@ def draft_justification(verdict: Verdict, lang: str = "ru") -> list[str]:
     for category in sorted(by_category, key=lambda c: (c != verdict.label, c)):
         lead = _LEAD.get(category, {}).get(lang) or _TEXT["other_lead"][lang].format(cat=category)
         paragraphs.append(f"{lead}: {_quotes(by_category[category])}.")
-    for kind in ("ocr", "qr", "obfuscation"):
+    for kind in ("ocr", "qr"):
         chosen = [s for s in verdict.signals if s.kind == kind and s.text.strip()]
         if chosen:
             paragraphs.append(_TEXT[kind][lang].format(quotes=_quotes(chosen)))
+    tricks = _obfuscation_words(verdict.signals, lang)
+    if tricks:
+        paragraphs.append(_TEXT["obfuscation"][lang].format(items="; ".join(tricks)))
     groups: dict[str, list[str]] = {}
     for ind in verdict.indicators:
         if not ind.valid:

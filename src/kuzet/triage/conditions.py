@@ -7,6 +7,7 @@ say why it was proposed (for the analyst and the audit log, not for the outgoing
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -18,6 +19,12 @@ LabelName = Literal["gambling", "pyramid", "illegal_finance", "benign"]
 
 def _as_list(value: object) -> object:
     return [value] if isinstance(value, str) else value
+
+
+@lru_cache(maxsize=4096)
+def _glob(text: str, pattern: str) -> bool:
+    """Case-insensitive glob: lexicon entries and patterns may be written in any case."""
+    return fnmatchcase(text.casefold(), pattern.casefold())
 
 
 def statutory_entries(ctx: TriageContext) -> list[RegistryEntry]:
@@ -114,14 +121,14 @@ class Condition(BaseModel):
         if self.categories is None:
             return []
         present = sorted({s.category for s in ctx.signals
-                          if any(fnmatchcase(s.category, p) for p in self.categories)})
+                          if any(_glob(s.category, p) for p in self.categories)})
         return [f"signal categories present: {', '.join(present)}"] if present else None
 
     def _signals(self, ctx: TriageContext) -> list[str] | None:
         if self.signals is None:
             return []
         hits = sorted({s.name for s in ctx.signals
-                       if any(fnmatchcase(s.name, p) or fnmatchcase(f"{s.category}.{s.name}", p)
+                       if any(_glob(s.name, p) or _glob(f"{s.category}.{s.name}", p)
                               for p in self.signals)})
         return [f"signals present: {', '.join(hits[:10])}"] if hits else None
 
@@ -129,7 +136,7 @@ class Condition(BaseModel):
         if self.indicators is None:
             return []
         kinds = sorted({i.kind for i in ctx.indicators
-                        if i.valid and any(fnmatchcase(i.kind, p) for p in self.indicators)})
+                        if i.valid and any(_glob(i.kind, p) for p in self.indicators)})
         return [f"indicators present: {', '.join(kinds)}"] if kinds else None
 
     def _scale(self, ctx: TriageContext) -> list[str] | None:
