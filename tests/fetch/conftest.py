@@ -89,6 +89,10 @@ def _make_handler(state: Hostile, bomb: bytes) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:  # noqa: C901 - one routing table, read top to bottom
             state.seen_hosts.append(self.headers.get("Host", ""))
             state.seen_headers.append({k.lower(): v for k, v in self.headers.items()})
+            if self.path.startswith("http://"):
+                # Acting as a forward proxy: the request line carries the absolute URL.
+                self._send(200, f"<html><body>proxied {self.path}</body></html>".encode())
+                return
             path = self.path.split("?", 1)[0]
             page = f"<html><head><title>ok</title></head><body><p>{RUSSIAN}</p></body></html>".encode()
             if path == "/page":

@@ -160,7 +160,9 @@ class GuardedTransport(httpx.HTTPTransport):
     identical one (same SSL context and limits) that uses ``GuardedBackend``.
     """
 
-    def __init__(self, guard: AddressGuard, *, proxy: str | None = None, verify: bool = True) -> None:
+    def __init__(
+        self, guard: AddressGuard, *, proxy: str | None = None, verify: ssl.SSLContext | bool = True
+    ) -> None:
         super().__init__(verify=verify, trust_env=False, retries=0)
         ctx = httpx.create_ssl_context(verify=verify, trust_env=False)
         pool: httpcore.ConnectionPool

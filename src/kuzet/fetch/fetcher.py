@@ -23,6 +23,7 @@ Decisions (documented here because callers depend on them):
 from __future__ import annotations
 
 import hashlib
+import ssl
 import time
 import zlib
 from datetime import datetime
@@ -71,9 +72,14 @@ class Fetcher:
     """Synchronous, guarded HTTP fetcher. Use as a context manager or call ``close()``."""
 
     def __init__(
-        self, settings: Settings | None = None, *, guard: AddressGuard | None = None, verify_tls: bool = True
+        self,
+        settings: Settings | None = None,
+        *,
+        guard: AddressGuard | None = None,
+        verify_tls: ssl.SSLContext | bool = True,
     ) -> None:
-        """``guard`` defaults to the settings' guard; tests pass one that pretends a host is public."""
+        """``guard`` defaults to the settings' guard (tests pass one that pretends a host is public);
+        ``verify_tls`` is True (certifi roots), False, or an SSLContext with other roots."""
         self.settings = settings or get_settings()
         self.guard = guard or AddressGuard.from_settings(self.settings)
         s = self.settings
