@@ -144,7 +144,7 @@ def redirect_metadata(r: Responder, query: str) -> None:
 
 def endless(r: Responder, query: str) -> None:
     r.send_head(200, {"Content-Type": "text/html; charset=utf-8", "Transfer-Encoding": "chunked"})
-    chunk = ("<p>" + "бесконечная страница " * 200 + "</p>\n").encode()
+    chunk = ("<p>" + "бесконечная страница " * 1500 + "</p>\n").encode()  # ~57 KB a frame
     frame = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
     if not r.write_raw(f"{len(b'<html><body>'):x}\r\n<html><body>\r\n".encode()):
         return
@@ -153,7 +153,7 @@ def endless(r: Responder, query: str) -> None:
         if not r.write_raw(frame):
             return
         # A small pause keeps one endless client from taking a whole core.
-        r.stop_event.wait(0.005)
+        r.stop_event.wait(0.002)
 
 
 def slow(r: Responder, query: str) -> None:
@@ -173,14 +173,23 @@ def stall(r: Responder, query: str) -> None:
 
 @lru_cache(maxsize=1)
 def bomb_bytes() -> bytes:
-    """The gzip bomb, built once from zeros in 1 MiB steps (the compressed form is ~1 MiB)."""
-    comp = zlib.compressobj(9, zlib.DEFLATED, 31)
+    """The gzip bomb: 1 GiB of zeros in about 1 MiB, built in well under a second.
+
+    One 1 MiB block of zeros is deflated once and ended with a full flush, which resets the
+    compressor; every later block would compress to the same bytes, so the block is repeated
+    instead of recompressed. The gzip trailer needs the CRC-32 and size of the whole 1 GiB.
+    """
     zeros = bytes(1 << 20)
-    parts = [comp.compress(b"<html><body>")]
-    for _ in range(BOMB_DECOMPRESSED // len(zeros)):
-        parts.append(comp.compress(zeros))
-    parts.append(comp.flush())
-    return b"".join(parts)
+    count = BOMB_DECOMPRESSED // len(zeros)
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = comp.compress(zeros) + comp.flush(zlib.Z_FULL_FLUSH)
+    tail = comp.flush(zlib.Z_FINISH)
+    crc = 0
+    for _ in range(count):
+        crc = zlib.crc32(zeros, crc)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
+    trailer = crc.to_bytes(4, "little") + (BOMB_DECOMPRESSED & 0xFFFFFFFF).to_bytes(4, "little")
+    return header + block * count + tail + trailer
 
 
 def gzip_bomb(r: Responder, query: str) -> None:

@@ -21,7 +21,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import suppress
 from email.utils import formatdate
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
@@ -420,4 +419,4 @@ def serve_forever(host: str, port: int) -> None:
             server.stop()
 
 
-__all__ = ["HTTPStatus", "SandboxServer", "all_hosts", "serve_forever", "site_hosts"]
+__all__ = ["SandboxServer", "all_hosts", "serve_forever", "site_hosts"]
