@@ -177,7 +177,7 @@ def _make_handler(state: Hostile, bomb: bytes) -> type[BaseHTTPRequestHandler]:
 
 @pytest.fixture(scope="session")
 def hostile() -> Iterator[Hostile]:
-    bomb = _bomb(200)
+    bomb = _bomb(64)
     state = Hostile(host="127.0.0.1", port=0)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(state, bomb))
     server.daemon_threads = True

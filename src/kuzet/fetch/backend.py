@@ -35,7 +35,7 @@ from kuzet.fetch.guard import AddressGuard
 class FetchScope:
     """What the connection layer needs to know about the fetch in progress."""
 
-    url: str
+    url: str  # the requested URL, named in guard errors whatever hop is being connected
     deadline: float  # time.monotonic() value after which every socket wait fails
 
 
@@ -50,13 +50,6 @@ def fetch_scope(url: str, deadline: float) -> Iterator[FetchScope]:
         yield scope
     finally:
         _SCOPE.reset(token)
-
-
-def set_scope_url(url: str) -> None:
-    """Update the URL named in guard errors as a fetch follows redirects."""
-    scope = _SCOPE.get()
-    if scope is not None:
-        _SCOPE.set(FetchScope(url=url, deadline=scope.deadline))
 
 
 def _clamp(timeout: float | None, exc: type[Exception]) -> float | None:

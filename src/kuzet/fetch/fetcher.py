@@ -40,7 +40,7 @@ from kuzet.errors import (
     TooManyRedirects,
     UnsupportedContent,
 )
-from kuzet.fetch.backend import GuardedTransport, fetch_scope, server_address, set_scope_url
+from kuzet.fetch.backend import GuardedTransport, fetch_scope, server_address
 from kuzet.fetch.body import ACCEPT_ENCODING, MAX_RATIO, RATIO_MIN_BYTES, STEP, BodyDecoder, UnknownEncoding
 from kuzet.fetch.charset import choose_encoding
 from kuzet.fetch.guard import AddressGuard
@@ -136,7 +136,6 @@ class Fetcher:
             while True:
                 self._check_url(url, current)
                 seen.add(canonical_url(current))
-                set_scope_url(current)
                 if time.monotonic() >= deadline:
                     raise FetchTimeout(f"{url}: total time limit of {self._total:g}s reached", url=url)
                 try:
