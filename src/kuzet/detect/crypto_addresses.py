@@ -27,11 +27,11 @@ from Crypto.Hash import keccak
 _B58 = "1-9A-HJ-NP-Za-km-z"
 # Boundaries: the address must not be glued to other word characters or to base64/url-safe
 # characters that would make it part of a longer token.
-_BTC_BASE58 = re.compile(rf"(?<![\w+/=-])[13][{_B58}]{{25,34}}(?![\w+/=-])")
+_BTC_BASE58 = re.compile(rf"(?=[13])(?<![\w+/=-])[13][{_B58}]{{25,34}}(?![\w+/=-])")
 _BTC_BECH32 = re.compile(r"(?<![\w+/=-])(?:bc1|BC1)[02-9ac-hj-np-zAC-HJ-NP-Z]{8,87}(?![\w+/=-])")
-_ETH = re.compile(r"(?<![\w])0x[0-9a-fA-F]{40}(?![\w])")
-_TRON = re.compile(rf"(?<![\w+/=-])T[{_B58}]{{33}}(?![\w+/=-])")
-_TON_FRIENDLY = re.compile(r"(?<![\w+/=-])[EUk0][Qf][A-Za-z0-9_+/-]{46}(?![\w+/=-])")
+_ETH = re.compile(r"(?=0x)(?<![\w])0x[0-9a-fA-F]{40}(?![\w])")
+_TRON = re.compile(rf"(?=T)(?<![\w+/=-])T[{_B58}]{{33}}(?![\w+/=-])")
+_TON_FRIENDLY = re.compile(r"(?=[EUk0][Qf])(?<![\w+/=-])[EUk0][Qf][A-Za-z0-9_+/-]{46}(?![\w+/=-])")
 _TON_RAW = re.compile(r"(?<![\w:-])(?:-1|0):[0-9a-fA-F]{64}(?![\w])")
 
 _LONG_TOKEN = re.compile(r"[0-9A-Za-z_+/-]{25}")

@@ -39,7 +39,14 @@ class ContactMatch:
 
 # Digits with the separators people type in phone numbers; a "+" always starts a new run so that
 # two numbers written side by side are tried one by one.
-_PHONE_RUN = re.compile(r"(?<![\w+])(?:\+ ?)?[\d(](?:[\d().\-]|[ \u00a0](?=[\d(]))*\d(?!\w)")
+# It never starts inside another run and never backtracks (``*+``): linear on hostile input.
+_PHONE_RUN = re.compile(
+    r"(?=[+\d(])(?:(?<!\w)\+ ?|(?<![\w+().\-])(?<![\d().\-][ \u00a0]))[\d(](?:[\d().\-]|[ \u00a0](?=[\d(]))*+"
+)
+_RUN_TAIL = "().- \u00a0"
+# Matcher calls allowed per text: each costs ~0.1 ms, and a hostile page can hold thousands of runs.
+MAX_PHONE_TRIES = 200
+MAX_PHONE_RUN = 300
 _DIGIT = re.compile(r"\d")
 
 
@@ -79,27 +86,40 @@ def _phone(number: phonenumbers.PhoneNumber, start: int, end: int) -> ContactMat
 
 def find_phones(text: str) -> Iterator[ContactMatch]:
     """Phone numbers in ``text``; the caller masks cards, IBANs, wallets and URLs first."""
+    budget = [MAX_PHONE_TRIES]
+
+    def attempt(snippet: str) -> tuple[tuple[int, int, phonenumbers.PhoneNumber], ...]:
+        ndigits = len(_DIGIT.findall(snippet))
+        if ndigits > 15 or not _regions_for(snippet, ndigits) or budget[0] <= 0:
+            return ()
+        budget[0] -= 1
+        return _match_phone(snippet)
+
     for m in _PHONE_RUN.finditer(text):
-        run = m.group()
-        ndigits = len(_DIGIT.findall(run))
-        if ndigits < 7:
+        if budget[0] <= 0:
+            return
+        if m.end() < len(text) and (text[m.end()].isalnum() or text[m.end()] == "_"):
+            continue  # glued to a word: an ID or a code, not a phone
+        run = m.group().rstrip(_RUN_TAIL)
+        if len(run) > MAX_PHONE_RUN or len(_DIGIT.findall(run)) < 7:
+            continue  # too short for a phone, or a table of numbers rather than a list of phones
+        hits = attempt(run)
+        for s, e, number in hits:
+            yield _phone(number, m.start() + s, m.start() + e)
+        if hits:
             continue
-        if ndigits <= 15:
-            hits = _match_phone(run)
-            for s, e, number in hits:
-                yield _phone(number, m.start() + s, m.start() + e)
-            if hits:
-                continue
-        # A long run (numbers side by side, or a number glued to other digits): try windows of
-        # whole space-separated tokens, longest first, from each token on.
+        # Numbers side by side, or a number glued to other digits: try windows of whole
+        # space-separated tokens, longest first, from each token on.
         tokens = [(t.start(), t.end()) for t in re.finditer(r"\S+", run)]
+        if len(tokens) < 2:
+            continue
         i = 0
         while i < len(tokens):
             for j in range(min(len(tokens), i + 6), i, -1):
                 s, e = tokens[i][0], tokens[j - 1][1]
-                if not 7 <= len(_DIGIT.findall(run[s:e])) <= 15:
-                    continue
-                window_hits = [h for h in _match_phone(run[s:e]) if h[0] == 0]
+                if (i, j) == (0, len(tokens)):
+                    continue  # the whole run, tried above
+                window_hits = [h for h in attempt(run[s:e]) if h[0] == 0]
                 if window_hits:
                     _, he, number = window_hits[0]
                     yield _phone(number, m.start() + s, m.start() + s + he)
@@ -119,7 +139,7 @@ _TG_LINK = re.compile(
     re.I,
 )
 _TG_RESOLVE = re.compile(r"tg://resolve\?domain=(?P<path>[A-Za-z][A-Za-z0-9_]{3,31})", re.I)
-_TG_HANDLE = re.compile(r"(?<![\w@.+-])@(?P<name>[A-Za-z][A-Za-z0-9_]{4,31})(?![\w@-])(?!\.[^\W\d_]{2,})")
+_TG_HANDLE = re.compile(r"(?=@)(?<![\w@.+-])@(?P<name>[A-Za-z][A-Za-z0-9_]{4,31})(?![\w@-])(?!\.[^\W\d_]{2,})")
 # First path segments of t.me that are service pages, not channels or users.
 _TG_RESERVED = {"share", "addstickers", "addemoji", "proxy", "socks", "iv", "setlanguage", "login",
                 "confirmphone", "addtheme", "c", "bg", "invoice", "addlist", "boost", "m", "s"}
@@ -128,7 +148,7 @@ _HANDLE_STOP = {"media", "import", "charset", "keyframes", "supports", "namespac
                 "layer", "container", "property", "everyone"}
 
 _WA = re.compile(
-    r"(?<![\w.-])(?:https?://)?(?:(?:www\.|api\.)?whatsapp\.com/send/?\?(?:[\w=&]*&)?phone=|wa\.me/)"
+    r"(?<![\w.-])(?:https?://)?(?:(?:www\.|api\.)?whatsapp\.com/send/?\?(?:[\w=&]{0,200}&)?phone=|wa\.me/)"
     r"\+?(?P<digits>\d{7,15})(?!\d)",
     re.I,
 )
@@ -192,7 +212,7 @@ _EMAIL = re.compile(
 )
 _URL = re.compile(r"(?<![\w@])https?://[^\s<>\"'`{}|\\^\[\]«»]{1,2048}", re.I)
 _BARE_DOMAIN = re.compile(
-    r"(?<![\w@/.:%+-])(?:[^\W_](?:[\w-]{0,62}[^\W_])?\.){1,6}[^\W\d_]{2,63}(?![\w-]|\.[^\W_])"
+    r"(?=[^\W_])(?<![\w@/.:%+-])(?:[^\W_](?:[\w-]{0,62}[^\W_])?\.){1,6}[^\W\d_]{2,63}(?![\w-]|\.[^\W_])"
 )
 _DOTTED = re.compile(r"[^\W_]\.[^\W\d_]{2}")
 # Public suffixes that are far more often file extensions when written without a scheme.

@@ -40,7 +40,7 @@ _ANALYTICS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("ym", re.compile(r"\byaCounter(\d{5,12})\b"), "metrika"),
     ("ym", re.compile(r"Ya\.Metrika2?\(\s*\{\s*id\s*:\s*(\d{5,12})"), "metrika"),
     ("fb_pixel", re.compile(r"\bfbq\(\s*['\"]init['\"]\s*,\s*['\"]?(\d{10,20})"), "facebook_pixel"),
-    ("fb_pixel", re.compile(r"facebook\.com/tr/?\?(?:[^\"'\s>]*&(?:amp;)?)?id=(\d{10,20})"), "facebook_pixel"),
+    ("fb_pixel", re.compile(r"facebook\.com/tr/?\?(?:[^\"'\s>]{0,300}&(?:amp;)?)?id=(\d{10,20})"), "facebook_pixel"),
 )
 _VERIFICATION_META = {
     "google-site-verification": "google_verification",

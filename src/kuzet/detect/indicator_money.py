@@ -13,15 +13,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-_NUM = r"(?P<num>\d{1,3}(?:[ \u00a0\u202f.,]\d{3})+(?:[.,]\d{1,2})?(?!\d)|\d{1,15}(?:[.,]\d{1,4})?)"
+# A number starts only where no digit group precedes it, so "1 000 000 ..." is one match
+# attempt, not one per group (quadratic on hostile input).
+_NUM_START = r"(?=\d)(?<![\w.,])(?<!\d[ \u00a0\u202f])"
+_NUM = r"(?P<num>\d{1,3}(?:[ \u00a0\u202f.,]\d{3})++(?:[.,]\d{1,2})?(?!\d)|\d{1,15}(?:[.,]\d{1,4})?)"
 _MULT = (r"(?:\s?(?P<mult>млрд|миллиард\w*|млн|миллион\w*|тыс\.?|тысяч\w*|мың|mln|million|"
          r"bn|billion|[kкKК](?![\w])))?")
 _CUR_WORDS = (r"(?P<cur>₸|тг\.?|тенге|теңге|KZT|₽|руб\.?(?:л\w*)?|RUB|\$|USD|долл\w*|dollars?|USDT|"
               r"€|EUR|евро|euros?)")
 _CUR_BEFORE = r"(?P<cur>₸|₽|\$|€|USD|KZT|USDT|EUR|RUB)"
 
-_AMOUNT_AFTER = re.compile(r"(?<![\w.,])" + _NUM + _MULT + r"\s?" + _CUR_WORDS + r"(?![^\W\d_])", re.I)
-_AMOUNT_BEFORE = re.compile(r"(?<![\w])" + _CUR_BEFORE + r"\s?" + _NUM + _MULT
+_AMOUNT_AFTER = re.compile(_NUM_START + _NUM + _MULT + r"\s?" + _CUR_WORDS + r"(?![^\W\d_])", re.I)
+_AMOUNT_BEFORE = re.compile(r"(?=[₸₽$€UKER])(?<![\w])" + _CUR_BEFORE + r"\s?" + _NUM + _MULT
                             + r"(?![\w.,]\d|[^\W\d_])")
 
 _CURRENCY = {
@@ -110,7 +113,7 @@ _PERIODS_BEFORE = (
     r"|(?P<year>ежегодно|annually|yearly|жылына)"
     r"|(?P<hour>hourly|сағатына))"
 )
-_RATE_AFTER = re.compile(r"(?<![\w.,])" + _PCT + r"\s*(?:[-–—]\s*)?" + _PERIODS_AFTER + r"(?![^\W\d_])", re.I)
+_RATE_AFTER = re.compile(r"(?=\d)(?<![\w.,])" + _PCT + r"\s*(?:[-–—]\s*)?" + _PERIODS_AFTER + r"(?![^\W\d_])", re.I)
 _RATE_BEFORE = re.compile(
     r"(?<![\w])" + _PERIODS_BEFORE + r"\s*(?:до|up\s+to|от|from|дейін|:)?\s*" + _PCT, re.I
 )

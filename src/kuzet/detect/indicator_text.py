@@ -25,7 +25,7 @@ from kuzet.records import Indicator, Span
 
 # Texts longer than this are read up to here: hostile pages can be arbitrarily long and the
 # identifiers that matter sit in the first megabytes.
-MAX_TEXT_CHARS = 2_000_000
+MAX_TEXT_CHARS = 1_000_000
 
 
 class _Match(Protocol):
