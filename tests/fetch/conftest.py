@@ -166,6 +166,16 @@ def _make_handler(state: Hostile, bomb: bytes) -> type[BaseHTTPRequestHandler]:
                     self._send(200, page, extra={"ETag": '"v1"', "Last-Modified": "Sun, 01 Nov 2026 00:00:00 GMT"})
             elif path == "/cookie-set":
                 self._send(302, b"", "text/html", {"Location": "/cookie-check", "Set-Cookie": "step=1; Path=/"})
+            elif path == "/bounce":
+                if "b=1" in self.headers.get("Cookie", ""):
+                    self._send(200, b"<html><body>welcome back</body></html>")
+                else:
+                    self._send(302, b"", "text/html", {"Location": "/bounce", "Set-Cookie": "b=1; Path=/"})
+            elif path == "/aff":
+                if "ref=" in self.path:
+                    self._redirect("/aff")
+                else:
+                    self._send(200, b"<html><body>landing</body></html>")
             elif path == "/cookie-check":
                 got = self.headers.get("Cookie", "")
                 self._send(200, f"<html><body>cookie={got}</body></html>".encode())

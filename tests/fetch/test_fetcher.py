@@ -65,6 +65,14 @@ def test_redirect_loop(hostile: Hostile, dev_settings: MakeSettings) -> None:
     assert time.monotonic() - t0 < 2
 
 
+def test_cookie_bounce_and_tracking_redirect_are_not_loops(hostile: Hostile, dev_settings: MakeSettings) -> None:
+    with Fetcher(dev_settings()) as f:
+        bounce = f.fetch(hostile.url("/bounce"))
+        aff = f.fetch(hostile.url("/aff?ref=partner42"))
+    assert bounce.status == 200 and bounce.redirects == [hostile.url("/bounce")]
+    assert aff.status == 200 and aff.final_url == hostile.url("/aff")
+
+
 def test_too_many_redirects(hostile: Hostile, dev_settings: MakeSettings) -> None:
     with Fetcher(dev_settings(max_redirects=3)) as f, pytest.raises(TooManyRedirects, match="over 3"):
         f.fetch(hostile.url("/chain/0"))

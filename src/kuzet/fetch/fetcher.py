@@ -4,6 +4,7 @@ Decisions (documented here because callers depend on them):
 
 * Every connection goes to a guard-vetted address (see ``backend.py``); redirects are followed
   here, one guarded hop at a time, up to ``max_redirects``; a loop raises TooManyRedirects.
+  A URL may come back once in a chain (cookie set, then back to the start); twice is a loop.
   ``Snapshot.redirects`` lists the URLs that answered with a redirect, in order, starting with
   the requested URL; it is empty when there was none. ``final_url`` is the URL that answered.
 * Non-2xx answers are facts, not errors: a 404 or 500 comes back as a Snapshot with its status
@@ -29,7 +30,7 @@ import zlib
 from datetime import datetime
 from types import TracebackType
 from typing import Self
-from urllib.parse import urljoin
+from urllib.parse import urldefrag, urljoin
 
 import httpx
 
@@ -54,7 +55,6 @@ from kuzet.fetch.sniff import (
 )
 from kuzet.records import Snapshot, utcnow
 from kuzet.settings import Settings, get_settings
-from kuzet.urls import canonical_url
 
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 ACCEPT = (
@@ -130,12 +130,13 @@ class Fetcher:
             extra["If-Modified-Since"] = last_modified
         self._client.cookies.clear()
         chain: list[str] = []
-        seen: set[str] = set()
+        visits: dict[str, int] = {}
         current = url
         with fetch_scope(url, deadline):
             while True:
                 self._check_url(url, current)
-                seen.add(canonical_url(current))
+                key = urldefrag(current)[0]
+                visits[key] = visits.get(key, 0) + 1
                 if time.monotonic() >= deadline:
                     raise FetchTimeout(f"{url}: total time limit of {self._total:g}s reached", url=url)
                 try:
@@ -154,7 +155,9 @@ class Fetcher:
                                     f"{url}: over {self.settings.max_redirects} redirects (last to {nxt})",
                                     url=url,
                                 )
-                            if canonical_url(nxt) in seen:
+                            # One return to a URL is allowed: sites set a cookie and send the
+                            # visitor back to where it started. A second return is a loop.
+                            if visits.get(urldefrag(nxt)[0], 0) >= 2:
                                 raise TooManyRedirects(f"{url}: redirect loop back to {nxt}", url=url)
                             current = nxt
                             continue
