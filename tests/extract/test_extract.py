@@ -158,6 +158,12 @@ def test_huge_html_is_capped() -> None:
     assert len(docs[0].text) <= 100_000
 
 
+def test_meta_refresh_target_kept() -> None:
+    html = '<html><head><meta http-equiv="Refresh" content="0; URL=\'https://mirror-7.test/\'"></head><body>Wait</body></html>'
+    doc = page_document(html, "https://old-casino.test/")
+    assert doc.meta["refresh_url"] == "https://mirror-7.test/" and doc.links[0] == "https://mirror-7.test/"
+
+
 def test_absolute_links() -> None:
     assert absolute("https://a.test/x/", "../y#frag") == "https://a.test/y"
     assert absolute("https://a.test/", "javascript:alert(1)") is None

@@ -12,8 +12,8 @@ Text composition (the part detection recall depends on):
 3. The whole is capped at ``MAX_TEXT_CHARS``.
 
 ``meta`` stays small: description, canonical, html_lang, nofollow/noindex, main_chars (length of
-the trafilatura part, so a consumer can tell article prose from page furniture) and up to 50
-image alt texts keyed by image URL.
+the trafilatura part, so a consumer can tell article prose from page furniture), up to 50
+image alt texts keyed by image URL, and refresh_url (a meta-refresh target, also first in links).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ SUBSTRING_MIN = 40
 TRAFILATURA_MAX_CHARS = 500_000
 _LANG = re.compile(r"^[A-Za-z]{2,3}")
 _SPACE = re.compile(r"\s+")
+_REFRESH = re.compile(r"url\s*=\s*(\S+)", re.I)
 
 
 def _norm(s: str) -> str:
@@ -139,6 +140,17 @@ def _images(tree: LexborHTMLParser, base: str) -> tuple[list[str], dict[str, str
     return dedupe(urls, MAX_IMAGES), alts
 
 
+def _refresh_url(tree: LexborHTMLParser, base: str) -> str | None:
+    """The target of ``<meta http-equiv="refresh" content="0; url=...">`` (mirror hops use it)."""
+    for node in tree.css("meta[http-equiv]"):
+        if (node.attributes.get("http-equiv") or "").lower() != "refresh":
+            continue
+        m = _REFRESH.search(node.attributes.get("content") or "")
+        if m:
+            return absolute(base, m.group(1).strip().strip("'\""))
+    return None
+
+
 def _links(tree: LexborHTMLParser, base: str) -> list[str]:
     out = []
     for a in tree.css("a[href], area[href]"):
@@ -168,6 +180,9 @@ def page_document(html: str, url: str, *, snapshot_sha256: str | None = None) ->
     canonical = absolute(base, canonical_node.attributes.get("href")) if canonical_node is not None else None
 
     links = _links(tree, base)
+    refresh = _refresh_url(tree, base)
+    if refresh and refresh not in links:
+        links.insert(0, refresh)
     images, alts = _images(tree, base)
     root = tree.body or tree.root
     blocks = visible_lines(root) if root is not None else []
@@ -187,6 +202,8 @@ def page_document(html: str, url: str, *, snapshot_sha256: str | None = None) ->
     }
     if alts:
         meta["image_alts"] = alts
+    if refresh:
+        meta["refresh_url"] = refresh
     return Document(
         url=url,
         kind="page",
