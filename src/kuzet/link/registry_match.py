@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from kuzet.records import RegistryEntry
-from kuzet.urls import TELEGRAM_HOSTS, telegram_channel
+from kuzet.urls import TELEGRAM_HOSTS
 
 MAX_SEGMENTS = 64
 MAX_LABELS = 32
@@ -46,8 +46,17 @@ def normalise_host(host: str) -> str:
     return host
 
 
-def _split_url(text: str) -> tuple[str, str, frozenset[tuple[str, str]]] | None:
-    """(host[:port], normalised path without trailing slash, query pairs) or None."""
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=._~-]*")
+_CHANNEL_NAME = re.compile(r"[a-z][a-z0-9_]{3,31}")
+_CHANNEL_SKIP = {"joinchat", "addstickers", "share", "proxy", "iv", "s"}
+
+
+def _split_url(text: str) -> tuple[str, str, str] | None:
+    """(host[:port], normalised path without trailing slash, raw query) or None.
+
+    Telegram hosts become ``t.me`` with the ``/s/`` preview prefix removed and the channel
+    name lower-cased, so that every form of a channel or post link compares equal.
+    """
     text = text.strip()
     if "://" not in text:
         text = "http://" + text
@@ -61,9 +70,11 @@ def _split_url(text: str) -> tuple[str, str, frozenset[tuple[str, str]]] | None:
         return None
     if port and port not in (80, 443):
         host = f"{host}:{port}"
-    path = quote(unquote(parts.path), safe=_PATH_SAFE).rstrip("/")
+    path = parts.path
+    if not _PLAIN_PATH.fullmatch(path):  # percent-encoded or raw Unicode: one canonical form
+        path = quote(unquote(path), safe=_PATH_SAFE)
+    path = path.rstrip("/")
     if host in TELEGRAM_HOSTS:
-        # t.me/s/NAME/5 is the web preview of t.me/NAME/5; channel names ignore case.
         host = "t.me"
         segs = path.split("/")
         if len(segs) > 2 and segs[1] == "s":
@@ -71,14 +82,24 @@ def _split_url(text: str) -> tuple[str, str, frozenset[tuple[str, str]]] | None:
         if len(segs) > 1:
             segs[1] = segs[1].lstrip("@").lower()
         path = "/".join(segs)
-    query = frozenset(parse_qsl(parts.query, keep_blank_values=True))
-    return host, path, query
+    return host, path, parts.query
+
+
+def _query_pairs(query: str) -> frozenset[tuple[str, str]]:
+    return frozenset(parse_qsl(query, keep_blank_values=True)) if query else frozenset()
+
+
+def _channel_from_split(split: tuple[str, str, str] | None) -> str | None:
+    """The channel name of a t.me link (``t.me/NAME`` or ``t.me/NAME/123``), else None."""
+    if split is None or split[0] != "t.me":
+        return None
+    segs = split[1].split("/")
+    name = segs[1] if len(segs) > 1 else ""
+    return name if name not in _CHANNEL_SKIP and _CHANNEL_NAME.fullmatch(name) else None
 
 
 def _channel_of(text: str) -> str | None:
-    text = text.strip()
-    candidate = text if "://" in text else "https://" + text
-    return telegram_channel(candidate)
+    return _channel_from_split(_split_url(text))
 
 
 def normalise_resource(resource: str, kind: str) -> str:
@@ -97,7 +118,7 @@ def normalise_resource(resource: str, kind: str) -> str:
     if split is None:
         return resource.strip()
     host, path, query = split
-    q = "&".join(f"{k}={v}" for k, v in sorted(query))
+    q = "&".join(f"{k}={v}" for k, v in sorted(_query_pairs(query)))
     return f"{host}{path}" + (f"?{q}" if q else "")
 
 
@@ -128,28 +149,23 @@ class RegistryMatcher:
         kind = entry.kind
         if kind == "ip":
             return self._index_ip(entry)
-        if kind == "channel" or (kind in ("url", "account") and _is_channel_root(entry.resource)):
-            name = _channel_of(entry.resource)
-            if name:
-                self._channels[name].append(entry)
-                return True
-            if kind == "channel":
-                return False
-        if kind == "domain":
+        if kind in ("domain", "subdomains"):
             host = normalise_host(entry.resource)
             if host:
-                self._domains[host].append(entry)
-            return bool(host)
-        if kind == "subdomains":
-            host = normalise_host(entry.resource)
-            if host:
-                self._subdomains[host].append(entry)
+                (self._domains if kind == "domain" else self._subdomains)[host].append(entry)
             return bool(host)
         split = _split_url(entry.resource)
         if split is None:
             return False
         host, path, query = split
-        self._paths[(host, path)].append((query, entry))
+        channel = _channel_from_split(split)
+        # A channel entry, or a URL naming a channel itself (not one post), covers the whole channel.
+        if channel and (kind == "channel" or path.count("/") == 1):
+            self._channels[channel].append(entry)
+            return True
+        if kind == "channel":
+            return False
+        self._paths[(host, path)].append((_query_pairs(query), entry))
         return True
 
     def _index_ip(self, entry: RegistryEntry) -> bool:
@@ -169,23 +185,28 @@ class RegistryMatcher:
 
     def match(self, url_or_resource: str) -> list[RegistryEntry]:
         """Entries that cover a URL, a bare host or ``t.me/NAME``; most specific first."""
+        split = _split_url(url_or_resource)
+        if split is None:
+            return []
         found: list[RegistryEntry] = []
-        channel = _channel_of(url_or_resource)
+        channel = _channel_from_split(split)
         if channel:
             found.extend(self._channels.get(channel, ()))
-        split = _split_url(url_or_resource)
-        if split is not None:
-            host, path, query = split
-            segs = path.split("/")[: MAX_SEGMENTS + 1]
-            for depth in range(len(segs), 0, -1):
-                for want, entry in self._paths.get((host, "/".join(segs[:depth])), ()):
-                    if want <= query:
-                        found.append(entry)
-            bare = host.split(":")[0]
-            found.extend(self._domains.get(bare, ()))
-            labels = bare.split(".")
-            for i in range(min(len(labels), MAX_LABELS)):
-                found.extend(self._subdomains.get(".".join(labels[i:]), ()))
+        host, path, raw_query = split
+        query: frozenset[tuple[str, str]] | None = None
+        segs = path.split("/")[: MAX_SEGMENTS + 1]
+        for depth in range(len(segs), 0, -1):
+            for want, entry in self._paths.get((host, "/".join(segs[:depth])), ()):
+                if want:
+                    query = _query_pairs(raw_query) if query is None else query
+                    if not want <= query:
+                        continue
+                found.append(entry)
+        bare = host.split(":")[0]
+        found.extend(self._domains.get(bare, ()))
+        labels = bare.split(".")
+        for i in range(min(len(labels), MAX_LABELS)):
+            found.extend(self._subdomains.get(".".join(labels[i:]), ()))
         unique: dict[int, RegistryEntry] = {}
         for entry in found:
             unique.setdefault(id(entry), entry)
@@ -205,14 +226,3 @@ class RegistryMatcher:
             net = ipaddress.ip_network(f"{addr}/{prefix}", strict=False)
             found.extend(nets.get(net, ()))
         return found
-
-
-def _is_channel_root(resource: str) -> bool:
-    """A URL entry naming a Telegram channel itself (not one post) covers the whole channel."""
-    split = _split_url(resource)
-    if split is None or split[0] not in TELEGRAM_HOSTS:
-        return False
-    segs = [s for s in split[1].split("/") if s]
-    if segs and segs[0] == "s":
-        segs = segs[1:]
-    return len(segs) == 1 and bool(re.fullmatch(r"@?[A-Za-z][A-Za-z0-9_]{3,31}", segs[0]))

@@ -18,6 +18,7 @@ the file.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import ipaddress
@@ -25,6 +26,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO, Literal, cast
 
@@ -45,6 +47,7 @@ EXCERPT_CHARS = 160
 Format = Literal["dump", "registry_csv", "own_csv"]
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%Y.%m.%d", "%d/%m/%Y", "%Y/%m/%d")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SPLIT_MULTI = re.compile(r"\s*\|\s*")
 _HOST_RE = re.compile(r"^(\*\.)?[^\s/:@]+\.[^\s/:@]+$|^[^\s/:@.]+$")
 _TG_RE = re.compile(r"^(?:https?://)?(?:t\.me|telegram\.me|telegram\.dog)/(?:s/)?@?([A-Za-z][A-Za-z0-9_]{3,31})/?$",
@@ -305,6 +308,7 @@ def _url_kind(url: str) -> Kind:
     return "channel" if _TG_RE.match(url) else "url"
 
 
+@lru_cache(maxsize=65536)  # the same CDN and hosting addresses recur across many rows
 def _checked_ip(text: str) -> str:
     """An address or a network (``10.0.0.0/8``) in canonical text form."""
     text = text.strip()
@@ -316,11 +320,15 @@ def _checked_ip(text: str) -> str:
         raise _RowProblem(f"not an IP address: {text[:60]!r}") from e
 
 
+@lru_cache(maxsize=8192)  # a few thousand distinct decision dates cover a whole registry
 def _iso_date(text: str) -> str:
     text = text.strip()
     if not text:
         return ""
     head = text.split("T")[0].split(" ")[0]
+    if _ISO_DAY.fullmatch(head):
+        with contextlib.suppress(ValueError):
+            return date.fromisoformat(head).isoformat()
     for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(head, fmt).date().isoformat()
