@@ -95,6 +95,33 @@ def rss_bytes(pids: Iterable[int]) -> int:
     return total
 
 
+class _Driver(threading.local):
+    """Playwright's sync driver may run only once per thread; browsers of one thread share it."""
+
+    playwright: Playwright | None = None
+    refs: int = 0
+
+
+_DRIVER = _Driver()
+
+
+def _acquire_driver() -> Playwright:
+    if _DRIVER.playwright is None:
+        _DRIVER.playwright = sync_playwright().start()
+    _DRIVER.refs += 1
+    return _DRIVER.playwright
+
+
+def _release_driver(pw: Playwright) -> None:
+    if _DRIVER.playwright is not pw:
+        return
+    _DRIVER.refs -= 1
+    if _DRIVER.refs <= 0:
+        _DRIVER.playwright, _DRIVER.refs = None, 0
+        with contextlib.suppress(Exception):  # driver already gone
+            pw.stop()
+
+
 @dataclass
 class BrowserProcess:
     """A launched browser plus what is needed to kill it or measure it."""
@@ -131,10 +158,7 @@ class BrowserProcess:
 
     def stop(self) -> None:
         self.close()
-        try:
-            self.playwright.stop()
-        except Exception:  # driver already gone
-            return
+        _release_driver(self.playwright)
 
 
 def launch(executable: str, resolve_map: dict[str, str], *, timeout_s: float = 30.0) -> BrowserProcess:
@@ -146,13 +170,13 @@ def launch(executable: str, resolve_map: dict[str, str], *, timeout_s: float = 3
         )
     me = os.getpid()
     before = set(descendants(me))
-    pw = sync_playwright().start()
+    pw = _acquire_driver()
     try:
         browser = pw.chromium.launch(
             executable_path=executable, headless=True, args=launch_args(resolve_map), timeout=timeout_s * 1000
         )
     except Exception as e:
-        pw.stop()
+        _release_driver(pw)
         raise BrowserMissing(f"chromium at {executable!r} could not be launched: {str(e)[:500]}") from e
     table = _proc_table()
     new = [p for p in descendants(me, table) if p not in before]

@@ -70,6 +70,10 @@ MAX_LOG_ITEMS = 200
 LIVENESS_PROBE_S = 2.0
 # The watchdog fires this long after the capture's own time budget (sealing is not included).
 WATCHDOG_GRACE_S = 20.0
+# Share of the time budget navigation may use; the rest is for settling and taking the parts.
+NAVIGATION_SHARE = 0.5
+# However long navigation took, the parts always get at least this many seconds.
+PARTS_MIN_S = 8.0
 SCROLL_PAUSE_MS = 60
 MAX_SCROLL_STEPS = 40
 PART_ORDER = ("screenshot", "viewport", "pdf", "mhtml", "dom", "text")
@@ -261,13 +265,14 @@ class CaptureService:
                 browser_version = proc.browser.version
                 resolved = self._resolved_options(opts, browser_version, timeout, max_height)
                 proc.captures += 1
-                with Watchdog(proc, timeout + WATCHDOG_GRACE_S) as dog:
+                limit = timeout + PARTS_MIN_S + WATCHDOG_GRACE_S
+                with Watchdog(proc, limit) as dog:
                     try:
                         self._drive(proc, run, resolved, har, max_height)
                     except PlaywrightError as e:
                         run.browser_error = _err(e)
                     if dog.fired:
-                        run.browser_error = f"watchdog killed the browser after {timeout + WATCHDOG_GRACE_S:.0f} s"
+                        run.browser_error = f"watchdog killed the browser after {limit:.0f} s"
                         run.notes.append(run.browser_error)
                 if run.crashed or run.browser_error:
                     proc.crashed = True  # relaunch before the next capture
@@ -436,9 +441,10 @@ class CaptureService:
             run.timings["context_close"] = int((time.monotonic() - t0) * 1000)
 
     def _navigate(self, page: Page, run: _Run) -> None:
-        """``load`` within 60% of the budget; on timeout keep whatever committed and stop loading."""
+        """``load`` within half the budget; on timeout keep whatever committed and stop loading."""
+        budget = run.ms(run.remaining() * NAVIGATION_SHARE)
         try:
-            page.goto(run.url, wait_until="load", timeout=run.ms(run.remaining() * 0.6))
+            page.goto(run.url, wait_until="load", timeout=budget)
             run.load_state = "load"
             return
         except PlaywrightError as e:
@@ -452,17 +458,13 @@ class CaptureService:
                             break
                         page.wait_for_timeout(100)
                 return
-            run.notes.append(
-                f"the page did not finish loading within {run.ms(run.remaining() * 0.6) / 1000:.0f} s; "
-                "captured as it stood"
-            )
-        for state in ("domcontentloaded", "commit"):
-            try:
-                page.wait_for_load_state(state, timeout=500)  # type: ignore[arg-type]
-                run.load_state = state
-                break
-            except PlaywrightError:
-                continue
+            run.notes.append(f"the page did not finish loading within {budget / 1000:.1f} s; captured as it stood")
+        try:
+            page.wait_for_load_state("domcontentloaded", timeout=500)
+            run.load_state = "domcontentloaded"
+        except PlaywrightError:
+            if run.main_responses:
+                run.load_state = "commit"  # a response arrived and the document began rendering
         if run.load_state is None:
             run.navigation_error = "timed out before the page committed"
 
@@ -498,6 +500,7 @@ class CaptureService:
 
     def _take_parts(self, page: Page, cdp: CDPSession, run: _Run, max_height: int) -> None:
         out = run.out
+        run.deadline = max(run.deadline, time.monotonic() + PARTS_MIN_S)
         try:
             run.title = page.title()[:2000]
         except PlaywrightError:
