@@ -189,3 +189,17 @@ def test_shared_sample_betway_row_matches() -> None:
     assert not bad
     hits = RegistryMatcher(ok).match("http://betway.com/any/page")
     assert [(e.decision_number, e.decision_date) for e in hits] == [("2-946/13", "2013-06-10")]
+
+
+def test_cp1251_csv_without_dump_header_is_detected(tmp_path: Path) -> None:
+    path = tmp_path / "cp.csv"
+    path.write_bytes(
+        "ip,domain,url,org,decision_number,decision_date\n"
+        "10.0.0.1,казино.test,,Министерство культуры и информации,№ 15-р,2025-01-02\n"
+        "10.0.0.2,ставки.test,http://ставки.test/линия,Суд города Алматы,2-77/25,2025-02-03\n".encode("cp1251"))
+    ok, bad = entries(path)
+    assert not bad
+    assert ok[0].resource == "казино.test" and ok[0].authority == "Министерство культуры и информации"
+    m = RegistryMatcher(ok)
+    assert m.match("https://ставки.test/линия/футбол")[0].decision_number == "2-77/25"
+    assert m.match("http://" + "казино.test".encode("idna").decode() + "/")[0].decision_number == "№ 15-р"
