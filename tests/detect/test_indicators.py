@@ -355,6 +355,8 @@ def test_phones(written: str, e164: str, region: str) -> None:
         "ETH 0x52908400098527886e0f7030069857d2e4169ee7",
         "https://example.com/item/87011234567",
         "версия 1.2.3.4",
+        "награда (5000-10000 монет)",
+        "тираж 123456789 экземпляров",
     ],
 )
 def test_no_phones_out_of_other_things(text: str) -> None:
@@ -429,6 +431,18 @@ def test_not_domains(text: str) -> None:
     assert not {"domain", "url"} & set(kinds(text))
 
 
+def test_urls_in_markdown_and_parentheses() -> None:
+    text = "[читать](https://news.example.kz/a-b)**жирный** и (см. https://x.example.com/p) и https://ru.wikipedia.org/wiki/A_(b)"
+    assert values(text, "url") == [
+        "https://news.example.kz/a-b", "https://x.example.com/p", "https://ru.wikipedia.org/wiki/A_(b)",
+    ]
+
+
+def test_cyrillic_word_glued_to_domain() -> None:
+    ind = one("Подробностиvulkan-win.com Привет", "domain")
+    assert ind.value == "vulkan-win.com" and ind.display == "vulkan-win.com"
+
+
 def test_telegram_links_are_not_urls_or_domains() -> None:
     found = kinds("https://t.me/vulkan_kz и t.me/vulkan_kz")
     assert set(found) == {"telegram"}
@@ -498,13 +512,16 @@ def test_not_return_rates(text: str) -> None:
         ("бонус-код: kz500", "KZ500"),
         ("Промокодты енгізіңіз: QAZAQ1", "QAZAQ1"),
         ("введи промокод WIN-100", "WIN-100"),
+        ("промокод БОНУС100", "БОНУС100"),
     ],
 )
 def test_promo_codes(text: str, code: str) -> None:
     assert values(text, "promo_code") == [code]
 
 
-@pytest.mark.parametrize("text", ["промокод на бонус", "promo code below", "используйте промокод."])
+@pytest.mark.parametrize(
+    "text", ["промокод на бонус", "promo code below", "используйте промокод.", "ПРОМОКОД НАХОДИТСЯ В КАНАЛЕ"]
+)
 def test_not_promo_codes(text: str) -> None:
     assert values(text, "promo_code") == []
 

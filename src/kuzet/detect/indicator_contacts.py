@@ -48,6 +48,7 @@ _RUN_TAIL = "().- \u00a0"
 MAX_PHONE_TRIES = 200
 MAX_PHONE_RUN = 300
 _DIGIT = re.compile(r"\d")
+_GROUPS = re.compile(r"\d+")
 
 
 def _regions_for(snippet: str, ndigits: int) -> tuple[str, ...]:
@@ -61,7 +62,12 @@ def _regions_for(snippet: str, ndigits: int) -> tuple[str, ...]:
         # Kazakhstan and Russia share +7 and the trunk prefix 8: one region parses both, and the
         # true region is read back from the number.
         return ("KZ",)
-    return ("KG", "UZ")
+    # Kyrgyz and Uzbek national numbers are 9 digits, as are many ranges and counts
+    # ("5000-10000"): take them only written as phones are, in three or more groups or after
+    # the Kyrgyz trunk prefix 0.
+    if first == "0" or len(_GROUPS.findall(snippet)) >= 3:
+        return ("KG", "UZ")
+    return ()
 
 
 @lru_cache(maxsize=8192)
@@ -217,7 +223,7 @@ _BARE_DOMAIN = re.compile(
 _DOTTED = re.compile(r"[^\W_]\.[^\W\d_]{2}")
 # Public suffixes that are far more often file extensions when written without a scheme.
 _FILE_LIKE_SUFFIXES = {"py", "md", "sh", "zip", "mov", "rar", "exe", "pdf", "txt", "php", "html", "js"}
-_TRAILING = ".,;:!?'\"»)]}"
+_TRAILING = ".,;:!?'\"»)]}*_"
 
 
 def _known_suffix(host: str) -> bool:
@@ -235,6 +241,17 @@ def find_emails(text: str) -> Iterator[ContactMatch]:
 
 
 def _trim_url(url: str) -> str:
+    # Cut at the first closing bracket that nothing in the URL opened: Markdown links
+    # ("[text](https://x.kz/a)**bold**") and prose in parentheses end there.
+    depth = 0
+    for i, c in enumerate(url):
+        if c in "([":
+            depth += 1
+        elif c in ")]":
+            if depth == 0:
+                url = url[:i]
+                break
+            depth -= 1
     while url and url[-1] in _TRAILING:
         if url[-1] == ")" and url.count("(") >= url.count(")"):
             break  # a balanced parenthesis belongs to the URL (Wikipedia-style paths)
@@ -281,11 +298,18 @@ def find_bare_domains(text: str) -> Iterator[ContactMatch]:
     if not _DOTTED.search(text):
         return
     for m in _BARE_DOMAIN.finditer(text):
-        host = m.group().lower()
+        start, token = m.start(), m.group()
+        if not token.isascii():
+            # "Подробностиsite.com": a Cyrillic word glued to an ASCII domain. Registries do not
+            # allow one label to mix scripts, so the domain starts after the glued word.
+            ascii_tail = re.search(r"[A-Za-z0-9][A-Za-z0-9.-]*$", token)
+            if ascii_tail and ascii_tail.start() > 0 and "." not in token[: ascii_tail.start()]:
+                start, token = start + ascii_tail.start(), ascii_tail.group()
+        host = token.lower()
         ext = _EXTRACT(host)
         if not ext.suffix or not ext.domain or ext.suffix in _FILE_LIKE_SUFFIXES:
             continue
         if host in TELEGRAM_HOSTS or host in WHATSAPP_HOSTS:
             continue
         domain = registrable_domain(host)
-        yield ContactMatch("domain", domain, m.group(), m.start(), m.end(), {"host": host})
+        yield ContactMatch("domain", domain, token, start, m.end(), {"host": host})

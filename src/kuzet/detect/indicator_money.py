@@ -142,7 +142,8 @@ _PROMO = re.compile(
     r"\s*(?:[:：=—–-]\s*)?[«\"“'„(]?(?P<code>[A-Za-z0-9А-ЯЁа-яё][A-Za-z0-9А-ЯЁа-яё_-]{2,31})",
     re.I,
 )
-_PROMO_STOP = {"http", "https", "www", "code", "codes", "promo", "bonus"}
+_PROMO_STOP = {"http", "https", "www", "code", "codes", "promo", "bonus", "below", "above", "here", "link",
+               "the", "and", "for", "from", "inside", "only", "now"}
 
 
 _PROMO_GATE = re.compile(r"код|code|купон|coupon", re.I)
@@ -157,4 +158,6 @@ def find_promo_codes(text: str) -> Iterator[MoneyMatch]:
         # An ordinary lower-case word after "промокод" ("промокод на бонус") is prose, not a code.
         if (code.islower() and not has_digit) or code.lower() in _PROMO_STOP or len(code) < 3:
             continue
+        if not has_digit and not code.isascii():
+            continue  # a Cyrillic word in capitals ("ПРОМОКОД НАХОДИТСЯ В КАНАЛЕ") is shouting, not a code
         yield MoneyMatch("promo_code", code.upper(), code, m.start("code"), m.start("code") + len(code))
