@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import suppress
@@ -25,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from kuzet.sandbox import hostile, telegram
@@ -86,6 +88,10 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "nginx"
     sys_version = ""
+    # Idle keep-alive connections and stuck writes give up after this, so threads do not pile up.
+    timeout = 30
+    # Headers and body go out in separate writes; without this, Nagle plus delayed ACK adds 40 ms.
+    disable_nagle_algorithm = True
 
     # --- Responder interface used by hostile endpoints ---------------------------------
     @property
@@ -312,7 +318,26 @@ class _SandboxHTTPServer(ThreadingHTTPServer):
         self.sandbox = sandbox
         self.stop_event = sandbox._stop
         self.bind_host = addr[0]
+        self._active: set[socket.socket] = set()
+        self._active_lock = threading.Lock()
         super().__init__(addr, _Handler)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        with self._active_lock:
+            self._active.add(request)
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._active_lock:
+                self._active.discard(request)
+
+    def close_active(self) -> None:
+        """Cut every open connection: a stopped server leaves no stream or keep-alive behind."""
+        with self._active_lock:
+            active = list(self._active)
+        for sock in active:
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     def handle_error(self, request: object, client_address: object) -> None:
         # Clients that hang up mid-response are normal on the hostile host; stay quiet.
@@ -376,6 +401,7 @@ class SandboxServer:
             return
         self._stop.set()  # wakes slow and endless streams so their threads end
         self._httpd.shutdown()
+        self._httpd.close_active()
         self._httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
