@@ -63,7 +63,7 @@ _TEXT: dict[str, dict[str, str]] = {
     "payment": {"ru": "Указаны реквизиты для внесения средств: {items}.",
                 "kk": "Қаражат енгізуге арналған деректемелер көрсетілген: {items}."},
     "contact": {"ru": "Указаны контакты для связи: {items}.", "kk": "Байланыс үшін деректер көрсетілген: {items}."},
-    "other": {"ru": "Указаны иные идентификаторы: {items}.", "kk": "Өзге сәйкестендіргіштер көрсетілген: {items}."},
+    "other": {"ru": "Приведены также сведения: {items}.", "kk": "Сондай-ақ мынадай мәліметтер келтірілген: {items}."},
 }
 # (substring of an indicator kind, group, Russian word, Kazakh word); the first hit wins.
 _INDICATOR_WORDS: tuple[tuple[str, str, str, str], ...] = (
