@@ -248,3 +248,13 @@ def test_connection_refused_is_fetch_error(dev_settings: MakeSettings) -> None:
 def test_unresolvable_host(dev_settings: MakeSettings) -> None:
     with Fetcher(dev_settings()) as f, pytest.raises(FetchError):
         f.fetch("http://no-such-host.invalid/")
+
+
+def test_fetch_bytes_accepts_images_within_a_limit(hostile: Hostile, dev_settings: MakeSettings) -> None:
+    with Fetcher(dev_settings()) as f:
+        data = f.fetch_bytes(hostile.url("/image"), max_bytes=1_000_000)
+        assert data.startswith(b"\x89PNG")
+        with pytest.raises(BodyTooLarge):
+            f.fetch_bytes(hostile.url("/image"), max_bytes=8)
+        with pytest.raises(FetchError, match="HTTP 404"):
+            f.fetch_bytes(hostile.url("/404"), max_bytes=1000)

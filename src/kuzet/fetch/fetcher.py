@@ -118,8 +118,12 @@ class Fetcher:
         headers: dict[str, str] | None = None,
         etag: str | None = None,
         last_modified: str | None = None,
+        binary_limit: int | None = None,
     ) -> Snapshot:
-        """Fetch ``url``; raises a FetchError subclass (carrying ``url``) when it cannot."""
+        """Fetch ``url``; raises a FetchError subclass (carrying ``url``) when it cannot.
+
+        ``binary_limit`` accepts any media type (images for OCR) up to that many decoded bytes;
+        by default only text is accepted."""
         started = time.monotonic()
         deadline = started + self.settings.total_timeout
         fetched_at = utcnow()
@@ -161,7 +165,7 @@ class Fetcher:
                                 raise TooManyRedirects(f"{url}: redirect loop back to {nxt}", url=url)
                             current = nxt
                             continue
-                        return self._read(url, current, chain, resp, started, deadline, fetched_at)
+                        return self._read(url, current, chain, resp, started, deadline, fetched_at, binary_limit)
                 except httpx.TimeoutException as e:
                     msg = f"{url}: timed out fetching {current} ({type(e).__name__}: {e})"
                     raise FetchTimeout(msg, url=url) from e
@@ -190,8 +194,9 @@ class Fetcher:
         started: float,
         deadline: float,
         fetched_at: datetime,
+        binary_limit: int | None = None,
     ) -> Snapshot:
-        limit = self.settings.max_body_bytes
+        limit = binary_limit or self.settings.max_body_bytes
         hdrs = {k.lower(): v for k, v in resp.headers.items()}
         raw_type = hdrs.get("content-type", "")
         mtype = media_type(raw_type)
@@ -206,7 +211,7 @@ class Fetcher:
                 headers=hdrs,
                 body=body,
                 content_type=ctype,
-                encoding=choose_encoding(body, raw_type) if body else None,
+                encoding=choose_encoding(body, raw_type) if body and binary_limit is None else None,
                 fetched_at=fetched_at,
                 elapsed_ms=int((time.monotonic() - started) * 1000),
                 redirects=list(chain),
@@ -218,7 +223,7 @@ class Fetcher:
         if status == 304 or status == 204 or status < 200:
             return snapshot(b"", mtype)
         declared_text = mtype not in GENERIC_TYPES and is_text_type(mtype)
-        if mtype not in GENERIC_TYPES and not declared_text:
+        if binary_limit is None and mtype not in GENERIC_TYPES and not declared_text:
             if 200 <= status < 300:
                 raise UnsupportedContent(f"{url}: not text ({mtype}) at {final_url}", url=url)
             return snapshot(b"", mtype)  # an error page in a binary type: the status is the fact
@@ -256,7 +261,7 @@ class Fetcher:
                             break
                     if over:
                         break
-                if not sniffed and decoded >= SNIFF_BYTES:
+                if binary_limit is None and not sniffed and decoded >= SNIFF_BYTES:
                     ctype = self._sniff(url, final_url, mtype, b"".join(parts)[:SNIFF_BYTES])
                     sniffed = True
                 if over:
@@ -274,6 +279,10 @@ class Fetcher:
         except zlib.error as e:
             raise FetchError(f"{url}: corrupt compressed body at {final_url}: {e}", url=url) from e
         body = b"".join(parts)
+        if binary_limit is not None:
+            if over:
+                raise BodyTooLarge(f"{url}: body over the {limit}-byte limit", url=url)
+            return snapshot(body, mtype)
         if not sniffed:
             ctype = self._sniff(url, final_url, mtype, body[:SNIFF_BYTES])
         if over:
@@ -282,6 +291,13 @@ class Fetcher:
                 raise BodyTooLarge(f"{url}: body over the {limit}-byte limit ({kind})", url=url)
             return snapshot(body[:limit], ctype, truncated=True)
         return snapshot(body, ctype)
+
+    def fetch_bytes(self, url: str, *, max_bytes: int) -> bytes:
+        """The body of ``url`` whatever its type (an image, say), at most ``max_bytes``; 2xx only."""
+        snap = self.fetch(url, binary_limit=max_bytes)
+        if not 200 <= snap.status < 300:
+            raise FetchError(f"{url}: HTTP {snap.status}", url=url)
+        return snap.body
 
     @staticmethod
     def _sniff(url: str, final_url: str, mtype: str, head: bytes) -> str:

@@ -10,9 +10,15 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 import socket
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
 from kuzet.errors import BlockedAddress, FetchError
+
+# getaddrinfo has no timeout of its own; lookups run here so a stalled resolver costs at most
+# ``dns_timeout`` (the stuck thread finishes in the background).
+_DNS_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kuzet-dns")
 
 # Cloud metadata endpoints are refused in every mode, loopback allowances included.
 METADATA_ADDRESSES = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
@@ -36,6 +42,7 @@ class AddressGuard:
     allow_loopback: bool = False
     allow_private: bool = False
     resolve_map: tuple[tuple[str, str], ...] = ()
+    dns_timeout: float = 10.0
 
     @classmethod
     def from_settings(cls, settings: object) -> AddressGuard:
@@ -44,6 +51,7 @@ class AddressGuard:
             allow_loopback=bool(getattr(settings, "allow_loopback", False)),
             allow_private=bool(getattr(settings, "allow_private", False)),
             resolve_map=tuple(sorted(rm.items())),
+            dns_timeout=float(getattr(settings, "connect_timeout", 10.0)),
         )
 
     def override_for(self, host: str) -> str | None:
@@ -81,9 +89,12 @@ class AddressGuard:
                 ipaddress.ip_address(host.strip("[]"))
                 addrs = [host.strip("[]")]
             except ValueError:
+                lookup = _DNS_POOL.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
                 try:
-                    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-                except socket.gaierror as e:
+                    infos = lookup.result(timeout=self.dns_timeout)
+                except FutureTimeout as e:
+                    raise FetchError(f"DNS lookup for {host} took over {self.dns_timeout:g}s", url=url) from e
+                except (socket.gaierror, UnicodeError) as e:
                     raise FetchError(f"DNS lookup failed for {host}: {e}", url=url) from e
                 addrs = list(dict.fromkeys(str(info[4][0]) for info in infos))
         # Every answer must pass: a name that answers one public and one private address is refused.
