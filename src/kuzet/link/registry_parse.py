@@ -33,6 +33,7 @@ from typing import BinaryIO, Literal, cast
 from charset_normalizer import from_bytes
 
 from kuzet.errors import RegistryError
+from kuzet.link.registry_match import normalise_resource
 from kuzet.records import LABELS, RegistryEntry
 
 Kind = Literal["url", "domain", "subdomains", "channel", "account", "ip"]
@@ -69,8 +70,6 @@ def entry_key(entry: RegistryEntry) -> str:
     The resource is normalised (case, ``www.``, trailing slash) so that cosmetic differences
     between two dumps of the same decision do not create a second entry.
     """
-    from kuzet.link.registry_match import normalise_resource
-
     parts = (entry.kind, normalise_resource(entry.resource, entry.kind), entry.authority.strip(),
              entry.decision_number.strip(), entry.decision_date.strip())
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
