@@ -11,7 +11,13 @@ import time
 import mmh3
 import pytest
 
-from kuzet.detect.indicators import extract_html_indicators, extract_indicators, favicon_hashes
+from kuzet.detect.indicators import (
+    HTML_KINDS,
+    TEXT_KINDS,
+    extract_html_indicators,
+    extract_indicators,
+    favicon_hashes,
+)
 from kuzet.records import Indicator, to_jsonable
 
 
@@ -81,6 +87,7 @@ def test_spans_point_at_the_text_they_came_from() -> None:
     assert spans["tron"] == "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
     assert spans["amount"] == "50 000 ₸"
     assert [i.span.start for i in found if i.span] == sorted(i.span.start for i in found if i.span)
+    assert {i.kind for i in found} <= TEXT_KINDS
 
 
 def test_empty_and_plain_text() -> None:
@@ -284,6 +291,11 @@ def test_card_full_number_never_in_display_or_detail() -> None:
         assert card.value not in digits_shown
         assert card.value[:6] not in shown  # not even the BIN
         assert card.display.endswith(card.value[-4:])
+
+
+def test_cards_need_ascii_digits() -> None:
+    assert values("карта ٤١١١١١١١١١١١١١١١", "card") == []
+    assert values("карта ４１１１１１１１１１１１１１１１", "card") == []
 
 
 def test_phone_numbers_are_not_cards() -> None:
@@ -599,6 +611,7 @@ def test_html_analytics_ids() -> None:
     ]:
         assert key in found, key
     assert found[("ga", "UA-1234567-1")].detail["account"] == "UA-1234567"
+    assert {kind for kind, _ in found} <= HTML_KINDS
     assert all(i.span is None for i in found.values())
 
 

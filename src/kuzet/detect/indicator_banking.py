@@ -19,7 +19,10 @@ from typing import Any
 
 # Runs start only where no digit group precedes them and the repetition never backtracks
 # (possessive ``*+``), so a megabyte of "1 1 1 ..." costs one linear pass, not a quadratic one.
-_CARD_RUN = re.compile(r"(?=\d)(?<![\w+])(?<!\d[.,])(?<!\d[ \u00a0-])\d+(?:[ \u00a0-]\d+)*+(?!\w)(?![.,]\d)")
+# ASCII digits only: Luhn and the issuer table are defined on them (``\d`` also matches ٤ and ４).
+_CARD_RUN = re.compile(
+    r"(?=[0-9])(?<![\w+])(?<!\d[.,])(?<!\d[ \u00a0-])[0-9]+(?:[ \u00a0-][0-9]+)*+(?!\w)(?![.,]\d)"
+)
 
 MAX_RUN_GROUPS = 12
 
@@ -106,7 +109,7 @@ def find_cards(text: str) -> Iterator[BankMatch]:
             continue
         if run.count(" ") + run.count("-") + run.count("\u00a0") >= MAX_RUN_GROUPS:
             continue
-        groups = [(g.group(), m.start() + g.start(), m.start() + g.end()) for g in re.finditer(r"\d+", run)]
+        groups = [(g.group(), m.start() + g.start(), m.start() + g.end()) for g in re.finditer(r"[0-9]+", run)]
         whole = _card_from(groups)
         if whole:
             yield whole
@@ -141,7 +144,7 @@ IBAN_LENGTHS: dict[str, int] = {
     "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25, "SV": 28, "TL": 23,
     "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
 }
-_IBAN_START = re.compile(r"(?=[A-Z])(?<![A-Za-z0-9])([A-Z]{2})(\d{2}) ?[A-Z0-9]")
+_IBAN_START = re.compile(r"(?=[A-Z])(?<![A-Za-z0-9])([A-Z]{2})([0-9]{2}) ?[A-Z0-9]")
 
 
 def iban_valid(iban: str) -> bool:
