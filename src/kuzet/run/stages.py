@@ -452,12 +452,12 @@ class Pipeline:
 
     # -- notify --------------------------------------------------------------------------
     def notify(self, s: Session, job: Job) -> list[NewJob]:
-        from kuzet.notify.drafting import draft_case_documents
+        from kuzet.run.drafting import draft_case_documents
 
         case = s.get(CaseRow, int(job.key.split(":", 1)[1]))
         if case is None:
             return []
-        draft_case_documents(s, case, self.sv.settings)
+        draft_case_documents(s, case, self.sv.settings, self.sv.policy)
         return []
 
 
