@@ -590,7 +590,9 @@ PAGE = """<!doctype html><html><head><title>Вулкан — бонус 50 000 �
 <p>Пишите <a href="https://t.me/vulkan_kz">в телеграм</a>, <a href="tel:+77011234567">звоните</a>,
 <a href="mailto:Pay@Vulkan-KZ.com?subject=deposit">почта</a>, <a href="https://wa.me/77471234567">WhatsApp</a>,
 <a href="/rules">правила</a>, <a href="https://vulkan-kz.com/bonus">бонус</a>,
-<a href="https://partner-casino.com/?ref=1">партнёр</a>, <a href="javascript:void(0)">x</a></p>
+<a href="https://partner-casino.com/?ref=1">партнёр</a>, <a href="javascript:void(0)">x</a>,
+<a href="bitcoin:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa?amount=0.1">BTC</a>, <a href="tg://resolve?domain=vulkan_pay_bot">бот</a>,
+<a href="https://vulkan-kz.com/bonus">бонус ещё раз</a></p>
 <p>USDT TRC20: TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t</p>
 <img src="https://www.facebook.com/tr?id=9988776655443322&amp;ev=PageView">
 </body></html>"""
@@ -631,6 +633,7 @@ def test_html_links_and_visible_text() -> None:
         ("email", "pay@vulkan-kz.com"), ("whatsapp", "+77471234567"),
         ("tron", "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"), ("amount", "50000 KZT"),
         ("domain", "partner-casino.com"), ("url", "https://partner-casino.com/"),
+        ("btc", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"), ("telegram_bot", "@vulkan_pay_bot"),
     ]:
         assert key in found, key
     assert found[("phone", "+77011234567")].detail["source"] == "href"
@@ -638,6 +641,8 @@ def test_html_links_and_visible_text() -> None:
     assert ("url", "https://vulkan-kz.com/bonus") not in found
     assert ("phone", "+77010000000") not in found
     assert ("telegram", "@media") not in found
+    # Without the page's address no link is reported as a URL (own and outbound look alike).
+    assert not [k for k in html_found(None) if k[0] == "url"]
 
 
 def test_html_garbage_and_empty() -> None:

@@ -21,7 +21,7 @@ import mmh3
 import phonenumbers
 from selectolax.lexbor import LexborHTMLParser
 
-from kuzet.detect.indicator_text import extract_indicators
+from kuzet.detect.indicator_text import extract_indicators, extract_link_indicators
 from kuzet.records import Indicator
 from kuzet.urls import registrable_domain
 
@@ -94,10 +94,14 @@ def _tel(href: str) -> Indicator | None:
 
 
 def _links(tree: LexborHTMLParser, found: _Found, base_domain: str | None) -> None:
+    seen: set[str] = set()
     for n, node in enumerate(tree.css("a[href], area[href]")):
         if n >= MAX_LINKS:
             break
-        href = (node.attributes.get("href") or "").strip()
+        href = (node.attributes.get("href") or "").strip()[:2048]
+        if href in seen:
+            continue
+        seen.add(href)
         scheme = href.split(":", 1)[0].lower() if ":" in href[:12] else ""
         if scheme == "tel":
             phone = _tel(href)
@@ -106,16 +110,21 @@ def _links(tree: LexborHTMLParser, found: _Found, base_domain: str | None) -> No
         elif scheme == "mailto":
             address = unquote(href[7:]).split("?")[0]
             found.merge([ind for ind in extract_indicators(address) if ind.kind == "email"], "href")
-        elif scheme in ("http", "https", "tg") or href.startswith("//"):
+        elif scheme in ("http", "https") or href.startswith("//"):
             url = "https:" + href if href.startswith("//") else href
-            inds = extract_indicators(unquote(url) if scheme != "tg" else url)
-            # Every page links to itself many times; keep URLs only when they leave the site.
-            keep = [
-                ind for ind in inds
-                if ind.kind != "url"
-                or (base_domain and registrable_domain(urlsplit(ind.value).hostname or "") != base_domain)
-            ]
-            found.merge(keep, "href")
+            try:
+                host = urlsplit(url).hostname or ""
+            except ValueError:
+                continue
+            if base_domain and registrable_domain(host) == base_domain:
+                continue  # the site's own pages: nothing that the page itself does not already say
+            inds = extract_link_indicators(unquote(url))
+            if not base_domain:
+                # Without the page's address, own links cannot be told from outbound ones.
+                inds = [ind for ind in inds if ind.kind != "url"]
+            found.merge(inds, "href")
+        elif scheme in ("tg", "bitcoin", "ethereum", "tron", "ton", "tether", "usdt"):
+            found.merge(extract_link_indicators(href), "href")
 
 
 def _favicons(tree: LexborHTMLParser, found: _Found, base_url: str | None) -> None:

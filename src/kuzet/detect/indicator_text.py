@@ -71,6 +71,18 @@ class _Collector:
         return spans
 
 
+def extract_link_indicators(url: str) -> list[Indicator]:
+    """Indicators of one link target (an ``href``): the URL and its domain, Telegram and
+    WhatsApp links, and wallets in payment URIs (``bitcoin:...``, ``tron:...``)."""
+    out = _Collector()
+    taken = out.add(find_urls(url))
+    taken += out.add(find_whatsapp(url))
+    out.add(find_telegram(_mask(url, taken)))
+    if url[:12].lower().startswith(("bitcoin:", "ethereum:", "tron:", "ton:", "tether:", "usdt:")):
+        out.add(find_crypto(url))
+    return list(out.found.values())
+
+
 def extract_indicators(text: str) -> list[Indicator]:
     """Every indicator in ``text``, validated, one per (kind, value), ordered by position."""
     if not text:
