@@ -242,8 +242,8 @@ class _Handler(BaseHTTPRequestHandler):
             else f"http://{telegram.HOST}:{port}"
         )
         segs = [s for s in path.split("/") if s]
-        if len(segs) == 2 and segs[0] == "file":
-            f = telegram.FILES_DIR / segs[1]
+        if len(segs) == 2 and segs[0] in {"file", "css"}:
+            f = (telegram.FILES_DIR if segs[0] == "file" else telegram.CHANNELS_DIR / "css") / segs[1]
             if re.fullmatch(r"[\w.-]+", segs[1]) and f.is_file():
                 self._send_cacheable(f.read_bytes(), CONTENT_TYPES.get(f.suffix.lower(), "application/octet-stream"))
             else:
@@ -267,9 +267,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if after is not None
                 else telegram.render_channel(ch, before, origin)
             )
-            body = page.encode()
-            if via_site:
-                body = _ROOT_ATTR.sub(lambda m: m.group(1) + f"/_site/{telegram.HOST}/".encode(), body)
+            body = self._rewrite(page.encode(), telegram.HOST, via_site=via_site)
             self.send_simple(200, body, "text/html; charset=utf-8")
             return
         if len(segs) in {1, 2} and segs[0].lower() in chans:

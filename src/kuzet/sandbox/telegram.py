@@ -241,6 +241,7 @@ def render_channel(ch: Channel, before: int | None, origin: str) -> str:
 <meta name="twitter:card" content="summary">
 <meta name="twitter:description" content="{desc_attr}">
     {chr(10).join(head_links)}
+    <link href="/css/tgme.css" rel="stylesheet" media="screen">
     <script>TBaseUrl='/';</script>
   </head>
   <body class="widget_frame_base tgme_webpreview emoji_image thin_box_shadow tme_mode no_transitions">

@@ -42,10 +42,16 @@ def banner(
     img = Image.new("RGB", size, bg)
     draw = ImageDraw.Draw(img)
     draw.rectangle([8, 8, size[0] - 9, size[1] - 9], outline=accent, width=4)
-    heights = [font(s).getbbox(t)[3] - font(s).getbbox(t)[1] for t, s in lines]
+    # Shrink any line that would not fit inside the frame, so no banner text is clipped.
+    fitted: list[tuple[str, int]] = []
+    for text, fsize in lines:
+        while fsize > 12 and font(fsize).getlength(text) > size[0] - 60:
+            fsize -= 2
+        fitted.append((text, fsize))
+    heights = [font(s).getbbox(t)[3] - font(s).getbbox(t)[1] for t, s in fitted]
     gap = 22
-    y = (size[1] - sum(heights) - gap * (len(lines) - 1)) // 2
-    for i, ((text, fsize), h) in enumerate(zip(lines, heights, strict=True)):
+    y = (size[1] - sum(heights) - gap * (len(fitted) - 1)) // 2
+    for i, ((text, fsize), h) in enumerate(zip(fitted, heights, strict=True)):
         f = font(fsize)
         box = f.getbbox(text)
         x = (size[0] - (box[2] - box[0])) // 2 - box[0]
