@@ -37,7 +37,7 @@ def model_view(text: str) -> str:
     return _CURRENCY_RE.sub(" [currency]", text)
 
 
-LEXICON_CATEGORIES = ("gambling", "pyramid", "illegal_finance", "benign_context")
+LEXICON_CATEGORIES = ("gambling", "pyramid", "illegal_finance", "benign_context", "call_to_action")
 INDICATOR_GROUPS = ("crypto", "card", "iban", "phone", "messenger", "promo", "other")
 _OBFUSCATION_KEYS = ("homoglyph", "mixed_script_words", "invisible", "split", "leet", "repeat")
 

@@ -30,6 +30,12 @@ _SUPPORTS = {
     "iban": ("illegal_finance",),
     "promo": ("gambling",),
 }
+# Reporting about a phenomenon (news, warnings, court reports, licensed offers) carries
+# benign-context cues and few calls to act; promotion is the other way round. The training
+# chats hold almost no such reporting, so the model cannot learn this shift by itself.
+REPORT_MIN_CONTEXT = 3.0
+REPORT_SLOPE = 0.6
+REPORT_CAP = 4.0
 _SUPPORT_MIN_EVIDENCE = 2.0
 _SUPPORT_BONUS = 1.0
 MAX_PHRASE_SIGNALS = 25
@@ -46,9 +52,9 @@ def lexicon_only_scores(analysis: Analysis) -> dict[str, float]:
     """Scores when no model is available: lexicon weights against benign context."""
     cats = category_scores(analysis.matches)
     benign = cats.get("benign_context", 0.0)
-    logits = {"benign": 2.0 + 0.5 * benign}
+    logits = {"benign": 2.0}
     for c in VIOLATIONS:
-        logits[c] = cats.get(c, 0.0) - 0.5 * benign
+        logits[c] = cats.get(c, 0.0) + 0.3 * cats.get("call_to_action", 0.0)
     return _softmax(logits)
 
 
@@ -93,6 +99,22 @@ def fuse(
                         text=f"A {group} identifier appears together with {cat.replace('_', ' ')} phrases.",
                     )
                 )
+    context = cats.get("benign_context", 0.0)
+    reporting = context - cats.get("call_to_action", 0.0)
+    if context >= REPORT_MIN_CONTEXT and reporting >= 2.0:
+        shift = min(REPORT_CAP, REPORT_SLOPE * (reporting - 1.0))
+        logits["benign"] += shift
+        boosted = True
+        rules.append(
+            Signal(
+                kind="rule",
+                category="benign",
+                name="reporting_context",
+                weight=round(-shift, 3),
+                text="The text reads as reporting or regulated information (news, warnings, courts, licences).",
+                detail={"benign_context": context, "call_to_action": cats.get("call_to_action", 0.0)},
+            )
+        )
     if boosted:
         scores = _softmax(logits)
     return {k: scores.get(k, 0.0) for k in LABELS}, rules

@@ -1,7 +1,7 @@
 """Phrase lexicons kept as data files an analyst can extend, and matching them on normalised text.
 
 Files live in ``lexicons/`` and are named ``CATEGORY.LANG.txt`` (category: gambling, pyramid,
-illegal_finance, benign_context; lang: ru, kk, en). One entry a line::
+illegal_finance, benign_context, call_to_action; lang: ru, kk, en). One entry a line::
 
     # comment
     онлайн казино | 2.5          phrase | weight (default 1.0)
@@ -27,7 +27,7 @@ from pathlib import Path
 from kuzet.detect.morph import entry_key, word_keys
 from kuzet.errors import DetectError
 
-CATEGORIES = ("gambling", "pyramid", "illegal_finance", "benign_context")
+CATEGORIES = ("gambling", "pyramid", "illegal_finance", "benign_context", "call_to_action")
 LANGS = ("ru", "kk", "en")
 _TOKEN_RE = re.compile(r"[^\W_]+")
 _MAX_GAP = 3

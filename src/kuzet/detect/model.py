@@ -23,19 +23,36 @@ from kuzet.errors import DetectError
 N_FEATURES = 2**18
 
 
-def make_vectorizer(config: dict[str, object]) -> HashingVectorizer:
-    """The hashing vectorizer for a model configuration (shared by training and prediction)."""
-    ngrams: Any = config.get("ngram_range", (2, 5))
-    lo, hi = int(ngrams[0]), int(ngrams[1])
-    return HashingVectorizer(
-        analyzer=str(config.get("analyzer", "char_wb")),  # type: ignore[arg-type]
-        ngram_range=(int(lo), int(hi)),
-        n_features=int(config.get("n_features", N_FEATURES)),  # type: ignore[call-overload]
-        alternate_sign=False,
-        norm=None,
-        lowercase=False,
-        dtype=np.float32,
-    )
+def make_vectorizers(config: dict[str, object]) -> list[HashingVectorizer]:
+    """Hashing vectorizers for a configuration; their counts share one hash space and are summed.
+
+    ``config["analyzers"]`` lists ``[analyzer, min_n, max_n]`` triples, e.g. character n-grams
+    within word boundaries plus word unigrams and bigrams.
+    """
+    specs: Any = config.get("analyzers", [["char_wb", 2, 5]])
+    n_features = int(str(config.get("n_features", N_FEATURES)))
+    return [
+        HashingVectorizer(
+            analyzer=str(name),  # type: ignore[arg-type]
+            ngram_range=(int(lo), int(hi)),
+            n_features=n_features,
+            alternate_sign=False,
+            norm=None,
+            lowercase=False,
+            token_pattern=r"(?u)\b\w+\b",
+            dtype=np.float32,
+        )
+        for name, lo, hi in specs
+    ]
+
+
+def hashed_counts(vectorizers: Sequence[HashingVectorizer], texts: Sequence[str]) -> sp.csr_matrix:
+    total: sp.csr_matrix | None = None
+    for vec in vectorizers:
+        x = vec.transform(texts)
+        total = x if total is None else total + x
+    assert total is not None
+    return sp.csr_matrix(total)
 
 
 def tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
@@ -67,17 +84,17 @@ class LinearModel:
     dense_scale: float
     temperature: float
     config: dict[str, object]
-    _vectorizer: HashingVectorizer | None = None
+    _vectorizers: list[HashingVectorizer] | None = None
 
     @property
-    def vectorizer(self) -> HashingVectorizer:
-        if self._vectorizer is None:
-            self._vectorizer = make_vectorizer(self.config)
-        return self._vectorizer
+    def vectorizers(self) -> list[HashingVectorizer]:
+        if self._vectorizers is None:
+            self._vectorizers = make_vectorizers(self.config)
+        return self._vectorizers
 
     def logits(self, texts: Sequence[str], dense: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Text logits (n, k) and dense contributions (n, k, d) before the intercept."""
-        x = tfidf(self.vectorizer.transform(texts), self.idf)
+        x = tfidf(hashed_counts(self.vectorizers, texts), self.idf)
         text = np.asarray(x @ self.coef_text.T, dtype=np.float64)
         d = np.asarray(dense, dtype=np.float64) * self.dense_scale
         contrib = d[:, None, :] * self.coef_dense[None, :, :]

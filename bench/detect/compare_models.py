@@ -1,0 +1,70 @@
+"""Compare model variants by leave-one-source-out macro-F1 (and dev, reported, not used to choose).
+
+    .venv/bin/python bench/detect/compare_models.py [/work/shared/data/corpus]
+
+Reads the shared corpus (not part of the repository); says so and exits 2 when it is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from kuzet.detect.detector import Detector
+from kuzet.detect.lexicon import Lexicon
+from kuzet.detect.metrics import classification_report
+from kuzet.detect.training import DEFAULT_CONFIG, featurize, fit, leave_one_source_out, read_examples
+
+VARIANTS: dict[str, dict[str, object]] = {
+    "char25": {"dense": False},
+    "char25+lex": {},
+    "char25+word12+lex": {"analyzers": [["char_wb", 2, 5], ["word", 1, 2]]},
+    "char14+lex": {"analyzers": [["char_wb", 1, 4]]},
+    "char25+lex C=3": {"C": 3.0},
+    "char25+lex C=30": {"C": 30.0},
+    "char25+lex unsure-dropped": {"unsure_as": None},
+}
+
+
+def main() -> int:
+    corpus = Path(sys.argv[1] if len(sys.argv) > 1 else "/work/shared/data/corpus")
+    if not (corpus / "train.jsonl").is_file():
+        print(f"corpus not found at {corpus}", file=sys.stderr)
+        return 2
+    only = sys.argv[2:] or list(VARIANTS)
+    lexicon = Lexicon.load()
+    dev = read_examples([corpus / "dev.jsonl"], unsure_as=None)
+    dev_an = featurize(lexicon, dev)
+    cache: dict[object, tuple[list, list]] = {}
+    results = {}
+    for name in only:
+        cfg = {**DEFAULT_CONFIG, **VARIANTS[name]}
+        key = cfg["unsure_as"]
+        if key not in cache:
+            ex = read_examples([corpus / f for f in ("train.jsonl", "web_train.jsonl", "unsure.jsonl")], unsure_as=key)
+            cache[key] = (ex, featurize(lexicon, ex))
+        examples, analyses = cache[key]
+        t0 = time.time()
+        loso = leave_one_source_out(lexicon, examples, analyses, cfg)
+        model = fit(analyses, [e.label for e in examples], cfg)
+        det = Detector(lexicon, model)
+        dev_pred = [det.verdict(a, lang="").label for a in dev_an]
+        dev_rep = classification_report([e.label for e in dev], dev_pred, [e.hard_negative for e in dev])
+        results[name] = {
+            "loso_mean": loso["macro_f1_mean"],
+            "loso_pooled": loso["pooled"]["macro_f1"],
+            "loso_groups": {g: r["macro_f1"] for g, r in loso["groups"].items()},
+            "loso_hn_fp": loso["pooled"].get("hard_negative_fp_rate"),
+            "dev_macro_f1": dev_rep["macro_f1"],
+            "dev_hn_fp": dev_rep.get("hard_negative_fp_rate"),
+            "dev_per_class_f1": {c: v["f1"] for c, v in dev_rep["per_class"].items()},
+            "seconds": round(time.time() - t0, 1),
+        }
+        print(name, json.dumps(results[name], ensure_ascii=False), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
