@@ -22,7 +22,6 @@ from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
 from kuzet.urls import _EXTRACT, TELEGRAM_HOSTS, canonical_url, registrable_domain
 
 WHATSAPP_HOSTS = {"wa.me", "api.whatsapp.com", "whatsapp.com", "www.whatsapp.com", "chat.whatsapp.com"}
-MAX_URL_CHARS = 2048
 
 
 @dataclass(slots=True)
@@ -168,7 +167,7 @@ def _tg_name(name: str, start: int, end: int, extra: dict[str, Any]) -> ContactM
 
 
 def find_telegram(text: str) -> Iterator[ContactMatch]:
-    if "t.me" in text or "telegram." in text or "TELEGRAM." in text.upper():
+    if "t.me" in text or "T.ME" in text or "elegram." in text or "ELEGRAM." in text:
         for m in _TG_LINK.finditer(text):
             path = m.group("path")
             if path.startswith("+") or path.lower().startswith("joinchat/"):
