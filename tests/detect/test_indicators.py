@@ -478,6 +478,7 @@ def test_telegram_links_are_not_urls_or_domains() -> None:
         ("jackpot 5 million KZT", 5_000_000, "KZT"),
         ("1.500 тг", 1500, "KZT"),
         ("2.5 тыс ₽", 2500, "RUB"),
+        ("50 мың теңге", 50_000, "KZT"),
     ],
 )
 def test_amounts(text: str, amount: float, currency: str) -> None:
@@ -503,6 +504,8 @@ def test_not_amounts(text: str) -> None:
         ("120% годовых", 120, "year"),
         ("5%/день", 5, "day"),
         ("0.5% в час", 0.5, "hour"),
+        ("5 процентов в месяц", 5, "month"),
+        ("күніне 3 пайыз", 3, "day"),
     ],
 )
 def test_return_rates(text: str, percent: float, period: str) -> None:

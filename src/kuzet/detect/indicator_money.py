@@ -94,7 +94,7 @@ def find_amounts(text: str) -> Iterator[MoneyMatch]:
 
 # --- return rates ------------------------------------------------------------------------------
 
-_PCT = r"(?P<pct>\d{1,4}(?:[.,]\d{1,3})?)\s?%"
+_PCT = r"(?P<pct>\d{1,4}(?:[.,]\d{1,3})?)\s?(?:%|процент\w*|пайыз\w*|percent)"
 _PERIODS_AFTER = (
     r"(?:(?P<day>ежедневно|в\s+сутки|за\s+сутки|в\s+день|за\s+день|в\s+д\.|каждый\s+день|/\s?день|/\s?сут\w*|"
     r"daily|(?:per|a|each|every)\s+day|/\s?day|күніне|күн\s+сайын|күндік|тәулігіне)"
@@ -118,10 +118,11 @@ _RATE_BEFORE = re.compile(
     r"(?<![\w])" + _PERIODS_BEFORE + r"\s*(?:до|up\s+to|от|from|дейін|:)?\s*" + _PCT, re.I
 )
 _PERIOD_NAMES = ("day", "week", "month", "year", "hour")
+_PERCENT_WORD = re.compile(r"процент|пайыз|percent", re.I)
 
 
 def find_return_rates(text: str) -> Iterator[MoneyMatch]:
-    if "%" not in text:
+    if "%" not in text and not _PERCENT_WORD.search(text):
         return
     for pattern in (_RATE_AFTER, _RATE_BEFORE):
         for m in pattern.finditer(text):
