@@ -143,6 +143,15 @@ _TAIL_SVG = (
 )
 
 
+@lru_cache(maxsize=64)
+def photo_ratio(name: str) -> float:
+    """Height/width of a PNG in ``files/`` (from its IHDR), for the wrap's padding as t.me sets it."""
+    head = (FILES_DIR / name).read_bytes()[:24]
+    if head[:8] != b"\x89PNG\r\n\x1a\n":
+        return 0.625
+    return int.from_bytes(head[20:24], "big") / int.from_bytes(head[16:20], "big")
+
+
 def _views_short(views: str) -> str:
     return html.escape(views)
 
@@ -171,7 +180,7 @@ def render_post(ch: Channel, p: Post, origin: str) -> str:
         parts.append(
             f'\n    <a class="tgme_widget_message_photo_wrap {p.id}" href="https://t.me/{name}/{p.id}" '
             f"style=\"width:640px;background-image:url('{origin}/file/{html.escape(p.photo, quote=True)}')\">"
-            '<div class="tgme_widget_message_photo" style="padding-top:62.5%"></div></a>'
+            f'<div class="tgme_widget_message_photo" style="padding-top:{photo_ratio(p.photo) * 100:.4f}%"></div></a>'
         )
     parts.append(f'\n<div class="tgme_widget_message_text js-message_text" dir="auto">{render_text(p.text)}</div>')
     if p.link_preview:
