@@ -62,6 +62,17 @@ def test_unknown_host_and_missing_page_404(web) -> None:
     assert web.get("vulkan-royal.test", "/%2e%2e/%2e%2e/server.py").status_code == 404
 
 
+def test_fixture_data_is_not_served(web) -> None:
+    for path in (
+        "/file/..%2fkapper_express_kz.json",
+        "/file/../goldstep_invest.json",
+        "/css/..%2f..%2fanswer_key.json",
+    ):
+        assert web.get("t.me.test", path).status_code == 404
+    assert web.get("vulkan-royal.test", "/..%2f..%2fanswer_key.json").status_code == 404
+    assert web.get("t.me.test", "/css/tgme.css").headers["content-type"].startswith("text/css")
+
+
 def test_site_path_routing(sandbox: SandboxServer) -> None:
     r = httpx.get(sandbox.site_url("vulkan-royal.test", "/bonus.html"), timeout=5)
     assert r.status_code == 200
@@ -86,7 +97,7 @@ def test_content_types(web) -> None:
     png = web.get("vulkan-royal.test", "/img/banner-bonus.png")
     assert png.headers["content-type"] == "image/png" and png.content[:8] == b"\x89PNG\r\n\x1a\n"
     assert web.get("vulkan-royal.test", "/robots.txt").headers["content-type"].startswith("text/plain")
-    assert web.get("dala-news.test", "/rss.xml").headers["content-type"].startswith("application/xml")
+    assert web.get("dala-news.test", "/rss.xml").headers["content-type"].startswith("application/rss+xml")
     assert web.get("vulkan-royal.test", "/sitemap.xml").text.startswith("<?xml")
 
 

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import html
+import logging
 import re
 import socket
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import suppress
@@ -31,6 +33,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from kuzet.sandbox import hostile, telegram
 
+log = logging.getLogger("kuzet.sandbox")
 SITES_DIR = Path(str(resources.files("kuzet.sandbox"))) / "sites"
 LOCAL_NAMES = {"127.0.0.1", "localhost", "[::1]", "::1", ""}
 # Fixed so that conditional requests (If-Modified-Since) behave the same on every run.
@@ -52,6 +55,8 @@ CONTENT_TYPES = {
     ".ico": "image/x-icon",
     ".webp": "image/webp",
 }
+# Feeds by their usual file names get the feed media type, as most feed servers send.
+FEED_TYPES = {"rss.xml": "application/rss+xml; charset=utf-8", "atom.xml": "application/atom+xml; charset=utf-8"}
 REWRITTEN_TYPES = (".html", ".htm", ".xml", ".txt", ".css")
 
 BLOCK_PAGE = """<!DOCTYPE html>
@@ -134,6 +139,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._dispatch()
         except (TimeoutError, BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
             self.close_connection = True
+        except Exception:
+            # A bug in a fixture must show up as a 500 and a log line, not as a silent hang-up.
+            log.exception("sandbox handler failed for %s %s", self.headers.get("Host"), self.path)
+            self.close_connection = True
+            with suppress(OSError):
+                self.send_simple(500, b"sandbox error", "text/plain; charset=utf-8")
 
     do_HEAD = do_GET
 
@@ -204,7 +215,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._not_found("no such page")
             return
         suffix = target.suffix.lower()
-        ctype = CONTENT_TYPES.get(suffix, "application/octet-stream")
+        ctype = FEED_TYPES.get(target.name) or CONTENT_TYPES.get(suffix, "application/octet-stream")
         body = target.read_bytes()
         if suffix in REWRITTEN_TYPES:
             body = self._rewrite(body, host, via_site=via_site)
@@ -338,8 +349,10 @@ class _SandboxHTTPServer(ThreadingHTTPServer):
                 sock.shutdown(socket.SHUT_RDWR)
 
     def handle_error(self, request: object, client_address: object) -> None:
-        # Clients that hang up mid-response are normal on the hostile host; stay quiet.
-        return
+        # Clients that hang up mid-response are normal on the hostile host; anything else is logged.
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, OSError):
+            log.error("sandbox connection from %s failed", client_address, exc_info=exc)
 
 
 def all_hosts() -> list[str]:
