@@ -652,6 +652,9 @@ def test_html_garbage_and_empty() -> None:
     assert extract_html_indicators("") == []
     assert extract_html_indicators("<<<>>>\x00\xff<script>") == []
     assert extract_html_indicators("<p>" * 20_000 + "тел 8 (701) 123-45-67")
+    broken = '<link rel="icon" href="http://[broken/x"><a href="https://[::1">x</a><a href="https://a.kz:99999/">y</a>'
+    for base in ("https://b.kz/", "http://[broken", None):
+        assert isinstance(extract_html_indicators(broken, base_url=base), list)
 
 
 # --- favicon hashes ------------------------------------------------------------------------------------
@@ -667,3 +670,21 @@ def test_favicon_hash_is_shodan_style() -> None:
     assert -(2**31) <= h["mmh3"] < 2**31
     assert h["sha256"] == hashlib.sha256(raw).hexdigest()
     assert h["size"] == len(raw)
+
+
+def test_random_fragments_never_raise() -> None:
+    """Seeded fuzzing with pieces of every indicator shape glued together at random."""
+    import random
+
+    frags = [
+        "+7", "8 (", "701", ")", "-", " ", "4111", "KZ86", "125K", "ZT50", "@", "vulkan", "_bot", "t.me/", "+",
+        "joinchat/", "https://", "http://[", "wa.me/", "7701", "₸", "тг", "млн", "%", "в день", "күніне",
+        "промокод", "VIP", "0x", "5aAeb6", "bc1q", "TR7NH", "EQ", "0:", ".", ",", "\u200b", "\n", "<a href='",
+        "'>", "</a>", "<script>", "ym(", "GTM-", "UA-1-1", "://", "[", "]", "(", "ё", "Ə", "١", "\x00", "\ud800",
+    ]
+    rng = random.Random(7)
+    for _ in range(400):
+        text = "".join(rng.choice(frags) for _ in range(rng.randint(1, 60)))
+        for ind in extract_indicators(text):
+            assert ind.span is not None and 0 <= ind.span.start < ind.span.end <= len(text)
+        extract_html_indicators(text, base_url=rng.choice([None, "https://a.kz/"]))

@@ -136,8 +136,11 @@ def _favicons(tree: LexborHTMLParser, found: _Found, base_url: str | None) -> No
         href = (node.attributes.get("href") or "").strip()
         if not href or href.startswith("data:"):
             continue
+        try:
+            url = urljoin(base_url, href) if base_url else href
+        except ValueError:  # e.g. "http://[broken" in hostile markup
+            continue
         seen = True
-        url = urljoin(base_url, href) if base_url else href
         found.add("favicon_url", url, href, source="link", rel=" ".join(rel))
     if not seen and base_url:
         # Browsers fall back to /favicon.ico; so do the mirror-hunting tools.
@@ -166,8 +169,12 @@ def extract_html_indicators(html: str, *, base_url: str | None = None) -> list[I
         kind = _VERIFICATION_META.get((node.attributes.get("name") or "").lower())
         if kind:
             found.add(kind, (node.attributes.get("content") or "").strip(), source="meta")
+    try:
+        base_host = urlsplit(base_url).hostname if base_url else None
+    except ValueError:
+        base_url = base_host = None
     _favicons(tree, found, base_url)
-    base_domain = registrable_domain(urlsplit(base_url).hostname or "") if base_url else None
+    base_domain = registrable_domain(base_host) if base_host else None
     _links(tree, found, base_domain)
 
     # Visible text: title and description, then the body without scripts and styles.
