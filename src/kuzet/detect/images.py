@@ -239,5 +239,8 @@ def read_image(
     elif result.width < min_width or result.height < min_height:
         result.skipped_reason = "too_small"
     else:
-        _ocr(img, lang, timeout, result)
+        try:
+            _ocr(img, lang, timeout, result)
+        except Exception as e:  # e.g. an image that decoded but cannot be re-encoded for tesseract
+            result.skipped_reason = f"ocr_failed: {type(e).__name__}"
     return result
