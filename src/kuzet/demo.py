@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -148,13 +149,13 @@ def summarize(db: Database, settings: Settings) -> dict[str, Any]:
         bundles = s.execute(select(func.count()).select_from(BundleRow)).scalar() or 0
         notes = [str(p) for (p,) in s.execute(select(NotificationRow.path).order_by(NotificationRow.id)).all()]
         flagged = s.execute(
-            select(DocumentRow.url, DocumentRow.post_id, FindingRow.label).join(
+            select(DocumentRow.url, DocumentRow.kind, DocumentRow.post_id, FindingRow.label).join(
                 FindingRow, FindingRow.document_id == DocumentRow.id
             )
         ).all()
-        docs = s.execute(select(DocumentRow.url, DocumentRow.post_id)).all()
+        docs = s.execute(select(DocumentRow.url, DocumentRow.kind, DocumentRow.post_id)).all()
         failed = s.execute(select(func.count()).select_from(JobRow).where(JobRow.status == "failed")).scalar() or 0
-    check = catalog.check_against_key(key, [(u, p) for u, p in docs], [(u, p, lbl) for u, p, lbl in flagged])
+    check = check_against_key(key, [tuple(d) for d in docs], [tuple(f) for f in flagged])
     return {
         "documents": int(documents),
         "findings": {lbl: int(findings.get(lbl, 0)) for lbl in ("gambling", "pyramid", "illegal_finance")},
@@ -167,6 +168,44 @@ def summarize(db: Database, settings: Settings) -> dict[str, Any]:
         "benign_flagged": check["benign_flagged"],
         "jobs_failed": int(failed),
         "data_dir": str(Path(settings.data_dir).resolve()),
+    }
+
+
+def _key_of(url: str, kind: str, post_id: str | None) -> str:
+    """The answer key's name for a stored document (pages by host and path, posts by channel/ID)."""
+    parts = urlsplit(url)
+    if kind == "telegram_post":
+        return f"t.me.test{parts.path}"
+    if kind == "feed_item":
+        return f"feed#{post_id}"
+    return f"{parts.hostname}{parts.path or '/'}"
+
+
+def check_against_key(
+    key: dict[str, Any], docs: list[tuple[Any, ...]], flagged: list[tuple[Any, ...]]
+) -> dict[str, Any]:
+    """Compare the run with the sandbox's answer key: misses, false alarms, wrong labels."""
+    items: dict[str, dict[str, Any]] = {}
+    for it in key.get("items", []):
+        name = f"feed#{it['guid']}" if it["kind"] == "feed_item" else it["url_path"]
+        items[name] = it
+    seen = {_key_of(u, k, p) for u, k, p in docs}
+    found: dict[str, str] = {_key_of(u, k, p): str(lbl) for u, k, p, lbl in flagged}
+    missed = sorted(n for n, it in items.items() if it["label"] != "benign" and n in seen and n not in found)
+    not_reached = sorted(n for n, it in items.items() if it["label"] != "benign" and n not in seen)
+    hard = sorted(n for n in found if items.get(n, {}).get("hard_negative"))
+    benign = sorted(n for n in found if items.get(n, {}).get("label") == "benign")
+    wrong = sorted(
+        f"{n}: {lbl} (key: {items[n]['label']})"
+        for n, lbl in found.items()
+        if n in items and items[n]["label"] not in ("benign", lbl)
+    )
+    return {
+        "missed": missed + [f"{n} (not fetched)" for n in not_reached],
+        "hard_negatives_flagged": len(hard),
+        "hard_negative_urls": hard,
+        "benign_flagged": benign,
+        "wrong_label": wrong,
     }
 
 

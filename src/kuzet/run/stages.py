@@ -102,11 +102,10 @@ class Pipeline:
             )
             return []
         blob = self.sv.blobs.put(snap.body)
-        res = get_or_create_resource(s, _resource_key_for(snap.final_url))
+        # The resource is set by extract: a channel preview's resource is its channel, not its host.
         row = SnapshotRow(
             job_key=job.key,
             source_id=job.payload.get("source_id"),
-            resource_id=res.id,
             url=snap.url,
             final_url=snap.final_url,
             status=snap.status,
@@ -148,6 +147,7 @@ class Pipeline:
         out: list[NewJob] = []
         for doc in docs:
             row = self._store_document(s, snap_row, doc)
+            snap_row.resource_id = snap_row.resource_id or row.resource_id
             out.append(NewJob("detect", f"detect:{row.id}"))
         out.extend(self._follow(s, job, snap_row, docs))
         audit.record(s, "extracted", "snapshot", snap_row.id, detail={"documents": len(docs)})
@@ -313,10 +313,10 @@ class Pipeline:
                 # the capture is retried when the resource is re-checked.
                 audit.record(s, "capture_failed", "url", url, detail={"error": str(e)})
                 return self._triage_jobs(s, url, None)
-            res = get_or_create_resource(s, _resource_key_for(url))
+            shown = s.execute(select(FindingRow.resource_id).where(FindingRow.evidence_url == url).limit(1)).scalar()
             bundle_row = BundleRow(
                 job_key=job.key,
-                resource_id=res.id,
+                resource_id=shown,
                 url=url,
                 final_url=bundle.final_url,
                 path=str(bundle.path),
