@@ -134,7 +134,8 @@ def _flatten(img: Image.Image) -> Image.Image:
 def _hashes(img: Image.Image, result: ImageText) -> None:
     result.phash = str(imagehash.phash(img))
     thumb = img.copy()
-    thumb.thumbnail((1024, 1024))  # PDQ downsamples anyway; this bounds its cost on big images
+    # PDQ's reference tools also hash a 512 px downsample: same hash, a fraction of the time.
+    thumb.thumbnail((512, 512))
     bits, quality = pdqhash.compute(np.asarray(thumb, dtype=np.uint8))
     # Bit order as in Meta's ThreatExchange tools, so hashes compare with shared PDQ lists.
     result.pdq = f"{int(''.join('1' if b else '0' for b in bits), 2):064x}"
@@ -151,7 +152,9 @@ def _codes(img: Image.Image, result: ImageText) -> None:
     gray = img.convert("L")
     gray.thumbnail((4000, 4000))
     try:
-        decoded = zbar.decode(gray)
+        # QR carries the links and wallets; CODE128 any text. Scanning for every linear symbology
+        # (EAN, UPC, ...) triples the time and finds only product numbers.
+        decoded = zbar.decode(gray, symbols=[zbar.ZBarSymbol.QRCODE, zbar.ZBarSymbol.CODE128])
     except Exception as e:  # a zbar failure on one image must not stop the others
         result.notes.append(f"zbar_failed: {type(e).__name__}")
         return
