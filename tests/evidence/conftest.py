@@ -229,3 +229,53 @@ def tsa() -> Iterator[TSA]:
     srv.shutdown()
     srv.server_close()
     shutil.rmtree(d, ignore_errors=True)
+
+
+@dataclass
+class HttpsSite:
+    url: str
+    cert_der: bytes
+
+
+@pytest.fixture(scope="session")
+def https_site() -> Iterator[HttpsSite]:
+    """``https://secure.test:PORT/`` with a self-signed certificate (mapped to 127.0.0.1)."""
+    import ssl
+
+    d = Path(tempfile.mkdtemp(prefix="kuzet-https-"))
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(d / "k.pem"),
+            "-out",
+            str(d / "c.pem"),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=secure.test/O=Casino Vulkan Ltd",
+            "-addext",
+            "subjectAltName=DNS:secure.test",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    der = subprocess.run(
+        ["openssl", "x509", "-in", str(d / "c.pem"), "-outform", "DER"], check=True, capture_output=True
+    ).stdout
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    srv.daemon_threads = True
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(d / "c.pem", d / "k.pem")
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    yield HttpsSite(url=f"https://secure.test:{srv.server_address[1]}", cert_der=der)
+    srv.shutdown()
+    srv.server_close()
+    shutil.rmtree(d, ignore_errors=True)

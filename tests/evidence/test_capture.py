@@ -3,7 +3,6 @@ guard in production mode, hostile pages and challenge / block pages."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import shutil
 import struct
@@ -229,16 +228,25 @@ def test_renderer_crash_is_recorded_and_browser_relaunched(
     original = CaptureService._settle
 
     def crashing(self, page, cdp, run):  # type: ignore[no-untyped-def]
-        with contextlib.suppress(Exception):
-            cdp.send("Page.crash")
+        # Kill this browser's renderer processes, as the kernel's OOM killer would.
+        import os
+        import signal
+
+        from kuzet.evidence.browser import descendants
+
+        for pid in descendants(self.browser_process.pid):
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            if b"--type=renderer" in cmdline:
+                os.kill(pid, signal.SIGKILL)
+        page.wait_for_timeout(300)
         original(self, page, cdp, run)
 
     monkeypatch.setattr(CaptureService, "_settle", crashing)
-    launches = svc.launches
     b = svc.capture(f"{site}/", _out(data_dir), options=CaptureOptions(timeout=8))
     assert any("crash" in (p.error or "") for p in b.parts if p.status == "failed"), b.parts
     assert verify_bundle(b.path).ok
     monkeypatch.setattr(CaptureService, "_settle", original)
+    launches = svc.launches
     b = svc.capture(f"{site}/", _out(data_dir))
     assert b.part("screenshot").status == "ok"
     assert svc.launches == launches + 1
@@ -257,3 +265,56 @@ def test_missing_browser_raises_browser_missing(tmp_path: Path) -> None:
     s = Settings(mode="development", data_dir=tmp_path, chromium_path=str(tmp_path / "no-chromium"))
     with pytest.raises(BrowserMissing, match="chromium not found"):
         CaptureService(s).capture("http://casino.test/", tmp_path / "b")
+
+
+def test_https_certificate_facts(svc: CaptureService, https_site, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    import hashlib
+
+    b = svc.capture(f"{https_site.url}/", _out(data_dir))
+    assert b.page_kind == "content", b.error
+    tls = _network(b)["tls"]
+    assert tls["subject_name"] == "secure.test" and tls["protocol"].startswith("TLS")
+    assert tls["valid_to"] and tls["valid_from"]
+    assert tls["sha256_fingerprint"] == hashlib.sha256(https_site.cert_der).hexdigest()
+    assert _manifest(b)["network"]["tls"]["sha256_fingerprint"] == tls["sha256_fingerprint"]
+
+
+def test_capture_with_trusted_timestamp(site: str, tsa, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    s = Settings(mode="development", data_dir=tmp_path, resolve="*.test=127.0.0.1", tsa_url=tsa.url, tsa_cert=tsa.cert)
+    with CaptureService(s) as service:
+        b = service.capture(f"{site}/", tmp_path / "b")
+    ts = b.part("timestamp")
+    assert ts is not None and ts.status == "ok" and (b.path / "manifest.tsr").is_file()
+    report = verify_bundle(b.path, tsa_cert=tsa.cert)
+    assert report.ok, report.failures
+    r = subprocess.run(
+        ["openssl", "ts", "-verify", "-data", "manifest.json", "-in", "manifest.tsr", "-CAfile", str(tsa.cert)],
+        cwd=b.path,
+        capture_output=True,
+        text=True,
+    )
+    assert "Verification: OK" in r.stdout, r.stdout + r.stderr
+
+
+def test_watchdog_kills_a_wedged_browser(
+    svc: CaptureService, site: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kuzet.evidence.capture as capture_mod
+
+    monkeypatch.setattr(capture_mod, "WATCHDOG_GRACE_S", 1.0)
+    monkeypatch.setattr(capture_mod, "PARTS_MIN_S", 1.0)
+
+    def wedged(self, page, cdp, run):  # type: ignore[no-untyped-def]
+        page.wait_for_timeout(120_000)  # stands for a call with no timeout of its own (page.pdf, CDP)
+
+    monkeypatch.setattr(CaptureService, "_settle", wedged)
+    t = time.monotonic()
+    b = svc.capture(f"{site}/", _out(data_dir), options=CaptureOptions(timeout=3))
+    assert time.monotonic() - t < 15
+    assert "watchdog" in " ".join(_manifest(b)["notes"])
+    assert b.part("screenshot").status == "failed" and "watchdog" in b.part("screenshot").error
+    assert verify_bundle(b.path).ok
+    monkeypatch.undo()
+    launches = svc.launches
+    b = svc.capture(f"{site}/", _out(data_dir))
+    assert b.part("screenshot").status == "ok" and svc.launches == launches + 1

@@ -276,6 +276,9 @@ class CaptureService:
                         run.notes.append(run.browser_error)
                 if run.crashed or run.browser_error:
                     proc.crashed = True  # relaunch before the next capture
+                for name in PART_ORDER:
+                    if name not in run.parts:
+                        run.fail(name, run.browser_error or "not captured: the browser phase ended early")
             ended = datetime.now(UTC)
             self._write_traffic(run, har, started, resolved)
         finally:
