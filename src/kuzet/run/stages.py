@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import uuid
-from datetime import UTC, datetime
+import shutil
 from typing import Any
 
 from sqlalchemy import func, select
@@ -304,8 +303,11 @@ class Pipeline:
         url = job.payload["url"]
         bundle_row = s.execute(select(BundleRow).where(BundleRow.job_key == job.key)).scalar_one_or_none()
         if bundle_row is None:
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-            out_dir = self.sv.settings.evidence_dir / f"{stamp}-{uuid.uuid4().hex[:10]}"
+            # Named by the job key: a capture killed half-way is redone in the same folder,
+            # leaving no orphan bundle behind.
+            out_dir = self.sv.settings.evidence_dir / hashlib.sha256(job.key.encode()).hexdigest()[:24]
+            if out_dir.exists():
+                shutil.rmtree(out_dir)
             try:
                 bundle = self.sv.capture.capture(url, out_dir, case_ref=job.key)
             except CaptureError as e:
