@@ -27,7 +27,10 @@ def has_tesseract_langs() -> bool:
     return cmd is not None and {"rus", "kaz", "eng"} <= images._tesseract_langs(cmd)
 
 
-needs_ocr = pytest.mark.skipif(not has_tesseract_langs(), reason="tesseract with rus+kaz+eng not installed")
+needs_ocr = pytest.mark.skipif(
+    not has_tesseract_langs() or not os.path.exists(FONT),
+    reason="tesseract with rus+kaz+eng, or the DejaVu font for the test banner, not installed",
+)
 needs_zbar = pytest.mark.skipif(images._zbar() is None, reason="libzbar0 not installed")
 
 

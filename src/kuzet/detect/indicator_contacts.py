@@ -69,31 +69,45 @@ def _regions_for(snippet: str, ndigits: int) -> tuple[str, ...]:
     return ()
 
 
+@dataclass(frozen=True, slots=True)
+class _PhoneHit:
+    start: int
+    end: int
+    e164: str
+    international: str
+    region: str
+    type: str
+
+
 @lru_cache(maxsize=8192)
-def _match_phone(snippet: str) -> tuple[tuple[int, int, phonenumbers.PhoneNumber], ...]:
+def _match_phone(snippet: str) -> tuple[_PhoneHit, ...]:
+    """Numbers in one candidate run, formatted once: mirrors repeat the same numbers."""
     ndigits = len(_DIGIT.findall(snippet))
     for region in _regions_for(snippet, ndigits):
-        found = tuple((m.start, m.end, m.number)
-                      for m in PhoneNumberMatcher(snippet, region, leniency=Leniency.VALID, max_tries=4))
+        found = tuple(
+            _PhoneHit(
+                m.start, m.end,
+                phonenumbers.format_number(m.number, PhoneNumberFormat.E164),
+                phonenumbers.format_number(m.number, PhoneNumberFormat.INTERNATIONAL),
+                phonenumbers.region_code_for_number(m.number) or "",
+                phonenumbers.PhoneNumberType.to_string(phonenumbers.number_type(m.number)).lower(),
+            )
+            for m in PhoneNumberMatcher(snippet, region, leniency=Leniency.VALID, max_tries=4)
+        )
         if found:
             return found
     return ()
 
 
-def _phone(number: phonenumbers.PhoneNumber, start: int, end: int) -> ContactMatch:
-    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
-    return ContactMatch(
-        "phone", e164, phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL), start, end,
-        {"region": phonenumbers.region_code_for_number(number),
-         "type": phonenumbers.PhoneNumberType.to_string(phonenumbers.number_type(number)).lower()},
-    )
+def _phone(hit: _PhoneHit, start: int, end: int) -> ContactMatch:
+    return ContactMatch("phone", hit.e164, hit.international, start, end, {"region": hit.region, "type": hit.type})
 
 
 def find_phones(text: str) -> Iterator[ContactMatch]:
     """Phone numbers in ``text``; the caller masks cards, IBANs, wallets and URLs first."""
     budget = [MAX_PHONE_TRIES]
 
-    def attempt(snippet: str) -> tuple[tuple[int, int, phonenumbers.PhoneNumber], ...]:
+    def attempt(snippet: str) -> tuple[_PhoneHit, ...]:
         ndigits = len(_DIGIT.findall(snippet))
         if ndigits > 15 or not _regions_for(snippet, ndigits) or budget[0] <= 0:
             return ()
@@ -109,8 +123,8 @@ def find_phones(text: str) -> Iterator[ContactMatch]:
         if len(run) > MAX_PHONE_RUN or len(_DIGIT.findall(run)) < 7:
             continue  # too short for a phone, or a table of numbers rather than a list of phones
         hits = attempt(run)
-        for s, e, number in hits:
-            yield _phone(number, m.start() + s, m.start() + e)
+        for hit in hits:
+            yield _phone(hit, m.start() + hit.start, m.start() + hit.end)
         if hits:
             continue
         # Numbers side by side, or a number glued to other digits: try windows of whole
@@ -124,10 +138,10 @@ def find_phones(text: str) -> Iterator[ContactMatch]:
                 s, e = tokens[i][0], tokens[j - 1][1]
                 if (i, j) == (0, len(tokens)):
                     continue  # the whole run, tried above
-                window_hits = [h for h in attempt(run[s:e]) if h[0] == 0]
+                window_hits = [h for h in attempt(run[s:e]) if h.start == 0]
                 if window_hits:
-                    _, he, number = window_hits[0]
-                    yield _phone(number, m.start() + s, m.start() + s + he)
+                    he = window_hits[0].end
+                    yield _phone(window_hits[0], m.start() + s, m.start() + s + he)
                     # Go on from the first token after the number.
                     while i + 1 < len(tokens) and tokens[i + 1][0] < s + he:
                         i += 1
