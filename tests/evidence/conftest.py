@@ -77,7 +77,8 @@ PAGES: dict[str, tuple[int, str, bytes]] = {
         200,
         "text/html",
         b"<html><body><h1>sub</h1><img src='http://10.255.255.1/x.png'>"
-        b"<img src='http://169.254.169.254/latest/meta-data/'></body></html>",
+        b"<img src='http://169.254.169.254/latest/meta-data/'>"
+        b"<script>try { new WebSocket('ws://10.255.255.2:8080/feed') } catch (e) {}</script></body></html>",
     ),
 }
 

@@ -152,7 +152,8 @@ def test_private_and_metadata_subresources_blocked_in_development(
     blocked = {x["url"] for x in _network(b)["blocked_requests"]}
     assert "http://10.255.255.1/x.png" in blocked
     assert "http://169.254.169.254/latest/meta-data/" in blocked
-    assert _manifest(b)["network"]["blocked_requests"] == 2
+    assert "ws://10.255.255.2:8080/feed" in blocked
+    assert _manifest(b)["network"]["blocked_requests"] == 3
 
 
 def test_production_mode_refuses_loopback(site: str, tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ import contextlib
 import hashlib
 import json
 import platform
+import re
 import shutil
 import socket
 import ssl
@@ -35,7 +36,17 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from playwright.sync_api import BrowserContext, CDPSession, Dialog, Download, Page, Request, Response, Route
+from playwright.sync_api import (
+    BrowserContext,
+    CDPSession,
+    Dialog,
+    Download,
+    Page,
+    Request,
+    Response,
+    Route,
+    WebSocketRoute,
+)
 from playwright.sync_api import Error as PlaywrightError
 
 from kuzet.errors import BrowserMissing, CaptureError, EvidenceError, FetchError
@@ -326,37 +337,51 @@ class CaptureService:
             kwargs["proxy"] = {"server": o["proxy"]}
         return proc.browser.new_context(**kwargs)
 
-    def _guard_route(self, run: _Run) -> Callable[[Route], None]:
+    def _guard_routes(self, run: _Run) -> tuple[Callable[[Route], None], Callable[[WebSocketRoute], None]]:
+        """Route handlers that vet every request's host with the address guard first.
+
+        The browser resolves the name again when it connects; the address it actually used for
+        the main document is checked afterwards (``rebinding`` in network.json).
+        """
         decisions: dict[tuple[str, int], str | None] = {}
 
-        def handler(route: Route) -> None:
-            req_url = route.request.url
+        def verdict(req_url: str, allowed: tuple[str, ...]) -> str | None:
             parts = urlsplit(req_url)
             scheme = parts.scheme.lower()
-            reason: str | None
-            if scheme not in ("http", "https"):
-                reason = f"scheme {scheme!r} not allowed"
-            else:
-                host = parts.hostname or ""
-                port = parts.port or (443 if scheme == "https" else 80)
-                key = (host, port)
-                if key not in decisions:
-                    try:
-                        self.guard.resolve(host, port, url=req_url)
-                        decisions[key] = None
-                    except FetchError as e:
-                        decisions[key] = _err(e)
-                reason = decisions[key]
+            if scheme not in allowed:
+                return f"scheme {scheme!r} not allowed"
+            host = parts.hostname or ""
+            port = parts.port or (443 if scheme in ("https", "wss") else 80)
+            key = (host, port)
+            if key not in decisions:
+                try:
+                    self.guard.resolve(host, port, url=req_url)
+                    decisions[key] = None
+                except FetchError as e:
+                    decisions[key] = _err(e)
+            return decisions[key]
+
+        def record(req_url: str, reason: str, kind: str) -> None:
+            if len(run.blocked) < MAX_LOG_ITEMS:
+                run.blocked.append({"url": req_url[:2000], "reason": reason, "resource_type": kind})
+
+        def http_handler(route: Route) -> None:
+            reason = verdict(route.request.url, ("http", "https"))
             if reason is None:
                 route.continue_()
                 return
-            if len(run.blocked) < MAX_LOG_ITEMS:
-                run.blocked.append(
-                    {"url": req_url[:2000], "reason": reason, "resource_type": route.request.resource_type}
-                )
+            record(route.request.url, reason, route.request.resource_type)
             route.abort("blockedbyclient")
 
-        return handler
+        def ws_handler(ws: WebSocketRoute) -> None:
+            reason = verdict(ws.url, ("ws", "wss"))
+            if reason is None:
+                ws.connect_to_server()  # with no message handlers, frames pass through unchanged
+                return
+            record(ws.url, reason, "websocket")
+            ws.close(code=1008, reason="blocked")
+
+        return http_handler, ws_handler
 
     def _attach_listeners(self, page: Page, run: _Run) -> None:
         def on_dialog(d: Dialog) -> None:
@@ -407,7 +432,9 @@ class CaptureService:
         ctx = self._new_context(proc, o, har)
         run.timed("new_context", t0)
         try:
-            ctx.route("**/*", self._guard_route(run))
+            http_handler, ws_handler = self._guard_routes(run)
+            ctx.route("**/*", http_handler)
+            ctx.route_web_socket(re.compile(".*"), ws_handler)
             page = ctx.new_page()
             # Opened before navigation: a session cannot attach to a renderer stuck in a script loop,
             # but an attached one can still terminate that script.
