@@ -56,7 +56,7 @@ class _Collector:
     def __init__(self) -> None:
         self.found: dict[tuple[str, str], Indicator] = {}
 
-    def add(self, matches: Iterable[_Match], *, display_from: str | None = None) -> list[tuple[int, int]]:
+    def add(self, matches: Iterable[_Match]) -> list[tuple[int, int]]:
         """Record matches; return their spans for masking."""
         spans: list[tuple[int, int]] = []
         for m in matches:
