@@ -29,6 +29,13 @@ def registrable_domain(host: str) -> str:
     return top or host
 
 
+@lru_cache(maxsize=65536)
+def public_suffix(host: str) -> str:
+    """The host's public suffix (``kz``, ``co.uk``) when it has a registrable name under one, else ""."""
+    ext = _EXTRACT(host.lower().strip("."))
+    return ext.suffix if ext.suffix and ext.domain else ""
+
+
 def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower().strip(".")
 

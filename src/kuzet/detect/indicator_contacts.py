@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
 
-from kuzet.urls import _EXTRACT, TELEGRAM_HOSTS, canonical_url, registrable_domain
+from kuzet.urls import TELEGRAM_HOSTS, canonical_url, public_suffix, registrable_domain
 
 WHATSAPP_HOSTS = {"wa.me", "api.whatsapp.com", "whatsapp.com", "www.whatsapp.com", "chat.whatsapp.com"}
 
@@ -240,8 +240,7 @@ _TRAILING = ".,;:!?'\"»)]}*_"
 
 
 def _known_suffix(host: str) -> bool:
-    ext = _EXTRACT(host)
-    return bool(ext.suffix and ext.domain)
+    return bool(public_suffix(host))
 
 
 def find_emails(text: str) -> Iterator[ContactMatch]:
@@ -319,8 +318,8 @@ def find_bare_domains(text: str) -> Iterator[ContactMatch]:
             if ascii_tail and ascii_tail.start() > 0 and "." not in token[: ascii_tail.start()]:
                 start, token = start + ascii_tail.start(), ascii_tail.group()
         host = token.lower()
-        ext = _EXTRACT(host)
-        if not ext.suffix or not ext.domain or ext.suffix in _FILE_LIKE_SUFFIXES:
+        suffix = public_suffix(host)
+        if not suffix or suffix in _FILE_LIKE_SUFFIXES:
             continue
         if host in TELEGRAM_HOSTS or host in WHATSAPP_HOSTS:
             continue
