@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from kuzet.detect.features import INDICATOR_FEATURES
 from kuzet.detect.fusion import build_verdict
 from kuzet.detect.lang import detect_language
 from kuzet.detect.lexicon import Lexicon
-from kuzet.detect.model import LinearModel
+from kuzet.detect.model import LinearModel, Prediction
 from kuzet.errors import DetectError
 from kuzet.records import Verdict
 
@@ -74,11 +75,30 @@ class Detector:
         analysis = self.analyze(text, title=title, image_text=image_text, html=html)
         return self.verdict(analysis, lang=detect_language(" ".join(filter(None, (title, text[:4000])))))
 
+    def detect_many(self, docs: Sequence[tuple[str, str, str]]) -> list[Verdict]:
+        """Verdicts for ``(text, title, image_text)`` triples; one model call for the batch."""
+        analyses = [self.analyze(text, title=title, image_text=image_text) for text, title, image_text in docs]
+        langs = [detect_language(" ".join(filter(None, (title, text[:4000])))) for text, title, _ in docs]
+        return self.verdicts(analyses, langs)
+
     def verdict(self, analysis: Analysis, *, lang: str) -> Verdict:
-        pred = pred_no_ind = None
+        return self.verdicts([analysis], [lang])[0]
+
+    def verdicts(self, analyses: Sequence[Analysis], langs: Sequence[str]) -> list[Verdict]:
+        if not analyses:
+            return []
+        preds: list[Prediction | None] = [None] * len(analyses)
+        no_ind: list[Prediction | None] = [None] * len(analyses)
         if self.model is not None:
-            dense = np.asarray([analysis.dense], dtype=np.float64)
-            pred = self.model.predict([analysis.view], dense)[0]
-            if analysis.indicators:
-                pred_no_ind = self.model.predict([analysis.view], dense, drop=INDICATOR_FEATURES)[0]
-        return build_verdict(analysis, pred, pred_no_ind, lang, self.name)
+            views = [a.view for a in analyses]
+            dense = np.asarray([a.dense for a in analyses], dtype=np.float64)
+            preds = list(self.model.predict(views, dense))
+            with_ind = [i for i, a in enumerate(analyses) if a.indicators]
+            if with_ind:
+                again = self.model.predict([views[i] for i in with_ind], dense[with_ind], drop=INDICATOR_FEATURES)
+                for i, p in zip(with_ind, again, strict=True):
+                    no_ind[i] = p
+        return [
+            build_verdict(a, p, q, lang, self.name)
+            for a, p, q, lang in zip(analyses, preds, no_ind, langs, strict=True)
+        ]

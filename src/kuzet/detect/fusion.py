@@ -49,9 +49,8 @@ def _softmax(logits: dict[str, float]) -> dict[str, float]:
 
 
 def lexicon_only_scores(analysis: Analysis) -> dict[str, float]:
-    """Scores when no model is available: lexicon weights against benign context."""
+    """Scores when no model is available: lexicon weights (benign context acts in ``fuse``)."""
     cats = category_scores(analysis.matches)
-    benign = cats.get("benign_context", 0.0)
     logits = {"benign": 2.0}
     for c in VIOLATIONS:
         logits[c] = cats.get(c, 0.0) + 0.3 * cats.get("call_to_action", 0.0)

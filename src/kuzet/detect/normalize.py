@@ -36,10 +36,11 @@ _INVISIBLE_RE = re.compile(
     "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e007f]"
 )
 _LETTER = r"[^\W\d_]"
-# Four or more single letters separated by the same kind of separator: "к а з и н о",
-# "к.а.з.и.н.о", "к-а-з-и-н-о", "к🎰а🎰з🎰и🎰н🎰о". Three would also join "и т.д.".
+# Four or more single letters separated by the same separator: "к а з и н о", "к.а.з.и.н.о",
+# "к-а-з-и-н-о", "к🎰а🎰з🎰и🎰н🎰о". Three would also join "и т.д.". A one-letter word next to a
+# spaced-out word ("в к а з и н о") is absorbed: no rule tells it apart from a last letter.
 _SEP = r"(?:[ \t.\-_*·•|/+~]{1,2}|[\u2600-\u27bf\U0001f300-\U0001faff]\ufe0f?)"
-_SPLIT_RE = re.compile(rf"(?<!{_LETTER})(?:{_LETTER}{_SEP}){{3,}}{_LETTER}(?!{_LETTER})")
+_SPLIT_RE = re.compile(rf"(?<!{_LETTER})({_LETTER})({_SEP})(?:{_LETTER}\2){{2,}}{_LETTER}(?!{_LETTER})")
 _WORD_RE = re.compile(rf"{_LETTER}+")
 _NOT_CYRILLIC_RE = re.compile(r"[^\u0400-\u052f]")
 # A Cyrillic letter touching a non-Cyrillic letter: the only place folding can matter, apart
@@ -147,22 +148,32 @@ def _dominant_script(text: str) -> str:
 
 
 def fold_word(word: str, default_script: str = "cyrillic") -> str:
-    """Fold look-alike letters of one word towards the script most of its letters use."""
+    """Fold look-alike letters of one word towards the script the word is written in.
+
+    Letters without a look-alike in the other script (Cyrillic б, д, з, и...; Latin s, z, l, f...)
+    decide; when none does, the majority of letters, then the document's main script.
+    """
     skeleton = latin_skeleton()
-    cyr = lat = 0
+    cyr = lat = decisive_cyr = decisive_lat = 0
     for ch in word:
         if is_cyrillic(ch):
             cyr += 1
-        elif is_latin(ch) or ch in skeleton:
-            lat += 1
-    if cyr and (cyr > lat or (cyr == lat and default_script == "cyrillic")):
-        return "".join(LATIN_TO_CYRILLIC.get(skeleton.get(ch, ch), ch) if not is_cyrillic(ch) else ch for ch in word)
-    if lat and not cyr:
-        # A word made only of exotic look-alikes follows the script of the document.
-        latin = "".join(skeleton.get(ch, ch) for ch in word)
-        if default_script == "cyrillic" and any(ch in skeleton for ch in word):
-            return "".join(LATIN_TO_CYRILLIC.get(ch, ch) for ch in latin)
-        return latin
+            decisive_cyr += ch not in CYRILLIC_TO_LATIN
+        else:
+            base = skeleton.get(ch, ch)
+            if is_latin(base):
+                lat += 1
+                decisive_lat += base not in LATIN_TO_CYRILLIC
+    if decisive_cyr != decisive_lat:
+        to_cyrillic = decisive_cyr > decisive_lat
+    elif cyr != lat:
+        to_cyrillic = cyr > lat
+    else:
+        to_cyrillic = default_script == "cyrillic"
+    if not cyr and not any(ch in skeleton for ch in word):
+        return word
+    if to_cyrillic:
+        return "".join(ch if is_cyrillic(ch) else LATIN_TO_CYRILLIC.get(skeleton.get(ch, ch), ch) for ch in word)
     return "".join(CYRILLIC_TO_LATIN.get(ch, ch) if is_cyrillic(ch) else skeleton.get(ch, ch) for ch in word)
 
 

@@ -194,9 +194,7 @@ def leave_one_source_out(
 def evaluate_model(detector: Detector, examples: Sequence[Example]) -> dict[str, Any]:
     analyses = featurize(detector.lexicon, examples)
     preds = [detector.verdict(a, lang="").label for a in analyses]
-    return classification_report(
-        [ex.label for ex in examples], preds, [ex.hard_negative for ex in examples]
-    )
+    return classification_report([ex.label for ex in examples], preds, [ex.hard_negative for ex in examples])
 
 
 def train(
