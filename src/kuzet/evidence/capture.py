@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import json
 import platform
@@ -85,7 +86,8 @@ WATCHDOG_GRACE_S = 20.0
 NAVIGATION_SHARE = 0.5
 # However long navigation took, the parts always get at least this many seconds.
 PARTS_MIN_S = 8.0
-SCROLL_PAUSE_MS = 60
+SCROLL_PAUSE_MS = 40
+LAZY_WAIT_MS = 400
 MAX_SCROLL_STEPS = 40
 PART_ORDER = ("screenshot", "viewport", "pdf", "mhtml", "dom", "text")
 PART_FILES = {
@@ -165,6 +167,7 @@ class _Run:
     network: dict[str, Any] = field(default_factory=dict)
     browser_error: str | None = None
     final_url: str | None = None
+    max_height: int = 20000
     timings: dict[str, int] = field(default_factory=dict)
 
     def timed(self, name: str, t0: float) -> None:
@@ -262,7 +265,7 @@ class CaptureService:
         except OSError as e:
             raise EvidenceError(f"cannot create bundle directory {out}: {e}", path=out) from e
         started = datetime.now(UTC)
-        run = _Run(url=url, out=out, deadline=time.monotonic() + timeout)
+        run = _Run(url=url, out=out, deadline=time.monotonic() + timeout, max_height=max_height)
         resolved: dict[str, Any] = {}
         browser_version = ""
         har_dir = Path(tempfile.mkdtemp(prefix="kuzet-har-"))
@@ -520,11 +523,13 @@ class CaptureService:
         if run.scripts_terminated:
             return  # scrolling needs scripts
         try:
+            before = run.requests
             res = page.evaluate(
-                _SCROLL_JS, {"maxHeight": 20000, "maxSteps": MAX_SCROLL_STEPS, "pause": SCROLL_PAUSE_MS}
+                _SCROLL_JS, {"maxHeight": run.max_height, "maxSteps": MAX_SCROLL_STEPS, "pause": SCROLL_PAUSE_MS}
             )
-            if res and res.get("steps"):
-                page.wait_for_timeout(min(300, max(0, run.remaining() * 100)))
+            if res and res.get("steps") and run.requests > before:
+                # Scrolling woke lazy content; give its requests a moment to land.
+                page.wait_for_timeout(LAZY_WAIT_MS)
         except PlaywrightError as e:
             run.notes.append(f"scrolling for lazy content failed: {_err(e)}")
 
@@ -830,6 +835,7 @@ class CaptureService:
         )
 
 
+@functools.lru_cache(maxsize=8)
 def _version(dist: str) -> str:
     try:
         return metadata.version(dist)
