@@ -92,12 +92,9 @@ class Detector:
         if self.model is not None:
             views = [a.view for a in analyses]
             dense = np.asarray([a.dense for a in analyses], dtype=np.float64)
-            preds = list(self.model.predict(views, dense))
-            with_ind = [i for i, a in enumerate(analyses) if a.indicators]
-            if with_ind:
-                again = self.model.predict([views[i] for i in with_ind], dense[with_ind], drop=INDICATOR_FEATURES)
-                for i, p in zip(with_ind, again, strict=True):
-                    no_ind[i] = p
+            full, partial = self.model.predict_pair(views, dense, INDICATOR_FEATURES)
+            preds = list(full)
+            no_ind = [p if a.indicators else None for p, a in zip(partial, analyses, strict=True)]
         return [
             build_verdict(a, p, q, lang, self.name)
             for a, p, q, lang in zip(analyses, preds, no_ind, langs, strict=True)

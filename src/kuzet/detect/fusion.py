@@ -184,7 +184,7 @@ def indicator_signals(indicators: Sequence[Indicator]) -> list[Signal]:
 
 def model_signal(label: str, pred: Prediction, analysis: Analysis) -> Signal:
     """How the model reached its score: n-gram part and the dense features that mattered most."""
-    contrib = pred.dense_contrib.get(label, {})
+    contrib = pred.contributions(label) if label in pred.classes else {}
     top = sorted(contrib.items(), key=lambda kv: -abs(kv[1]))[:6]
     return Signal(
         kind="model",

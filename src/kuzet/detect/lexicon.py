@@ -115,6 +115,7 @@ class Lexicon:
                 unique[ident] = e
         entries = list(unique.values())
         self.entries = entries
+        self._cache: dict[str, tuple[Entry, ...]] = {}
         self._by_key: dict[str, list[Entry]] = defaultdict(list)
         self._by_prefix: dict[str, list[Entry]] = defaultdict(list)
         self._regexes: list[Entry] = []
@@ -146,24 +147,36 @@ class Lexicon:
                     entries.append(entry)
         return cls(entries)
 
+    def _candidates(self, token: str) -> tuple[Entry, ...]:
+        """Entries whose first word fits ``token``; cached, since most tokens repeat and fit none."""
+        found = self._cache.get(token)
+        if found is None:
+            cands: list[Entry] = []
+            for k in word_keys(token):
+                cands.extend(self._by_key.get(k, ()))
+            cands.extend(
+                e for e in self._by_prefix.get(token[:_PREFIX_INDEX_LEN], ()) if token.startswith(e.words[0].key)
+            )
+            found = tuple(dict.fromkeys(cands))
+            if len(self._cache) > 300_000:
+                self._cache.clear()
+            self._cache[token] = found
+        return found
+
     def match(self, text: str) -> list[Match]:
         """Every entry found in ``text`` (normalised, lower-case); one match per entry and place."""
         tokens = [(m.start(), m.end(), m.group(0)) for m in _TOKEN_RE.finditer(text)]
-        keys = [word_keys(tok) for _, _, tok in tokens]
+        keys: list[tuple[str, ...] | None] = [None] * len(tokens)
         found: list[Match] = []
         seen: set[tuple[str, int]] = set()
-        for i, token_keys in enumerate(keys):
-            candidates: list[Entry] = []
-            for k in token_keys:
-                candidates.extend(self._by_key.get(k, ()))
-            candidates.extend(self._by_prefix.get(tokens[i][2][:_PREFIX_INDEX_LEN], ()))
-            for entry in candidates:
-                end = self._match_at(entry, keys, tokens, i)
+        for i, (start, _, token) in enumerate(tokens):
+            for entry in self._candidates(token):
+                end = i if len(entry.words) == 1 else self._match_rest(entry, keys, tokens, i)
                 if end is None or (entry.name, i) in seen:
                     continue
                 seen.add((entry.name, i))
                 found.append(
-                    Match(entry.category, entry.name, entry.weight, tokens[i][0], tokens[end][1], "phrase", entry.lang)
+                    Match(entry.category, entry.name, entry.weight, start, tokens[end][1], "phrase", entry.lang)
                 )
         for entry in self._regexes:
             assert entry.regex is not None
@@ -178,20 +191,22 @@ class Lexicon:
         return found
 
     @staticmethod
-    def _word_ok(word: EntryWord, token_keys: tuple[str, ...], token: str) -> bool:
-        if word.prefix:
-            return token.startswith(word.key)
-        return word.key in token_keys
-
-    def _match_at(
-        self, entry: Entry, keys: list[tuple[str, ...]], tokens: list[tuple[int, int, str]], i: int
+    def _match_rest(
+        entry: Entry, keys: list[tuple[str, ...] | None], tokens: list[tuple[int, int, str]], i: int
     ) -> int | None:
-        if not self._word_ok(entry.words[0], keys[i], tokens[i][2]):
-            return None
+        """Index of the last token when the words after the first follow token ``i``, else None."""
         pos = i
         for word in entry.words[1:]:
             for j in range(pos + 1, min(pos + 2 + word.gap_before, len(tokens))):
-                if self._word_ok(word, keys[j], tokens[j][2]):
+                token = tokens[j][2]
+                if word.prefix:
+                    ok = token.startswith(word.key)
+                else:
+                    kj = keys[j]
+                    if kj is None:
+                        kj = keys[j] = word_keys(token)
+                    ok = word.key in kj
+                if ok:
                     pos = j
                     break
             else:

@@ -10,46 +10,56 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 
+from kuzet.detect.hashing import CharNgramHasher
 from kuzet.errors import DetectError
 
 N_FEATURES = 2**18
 
 
-def make_vectorizers(config: dict[str, object]) -> list[HashingVectorizer]:
+class Vectorizer(Protocol):
+    def transform(self, raw_documents: Sequence[str]) -> Any: ...
+
+
+def make_vectorizers(config: dict[str, object]) -> list[Vectorizer]:
     """Hashing vectorizers for a configuration; their counts share one hash space and are summed.
 
-    ``config["analyzers"]`` lists ``[analyzer, min_n, max_n]`` triples, e.g. character n-grams
-    within word boundaries plus word unigrams and bigrams.
+    ``config["analyzers"]`` lists ``[analyzer, min_n, max_n]`` triples: ``char_wb`` (character
+    n-grams within words, ``hashing.CharNgramHasher``) and ``word`` (word n-grams, scikit-learn).
     """
     specs: Any = config.get("analyzers", [["char_wb", 2, 5]])
     n_features = int(str(config.get("n_features", N_FEATURES)))
-    return [
-        HashingVectorizer(
-            analyzer=str(name),  # type: ignore[arg-type]
-            ngram_range=(int(lo), int(hi)),
-            n_features=n_features,
-            alternate_sign=False,
-            norm=None,
-            lowercase=False,
-            token_pattern=r"(?u)\b\w+\b",
-            dtype=np.float32,
-        )
-        for name, lo, hi in specs
-    ]
+    out: list[Vectorizer] = []
+    for name, lo, hi in specs:
+        if name == "char_wb":
+            out.append(CharNgramHasher(int(lo), int(hi), n_features))
+        else:
+            out.append(
+                HashingVectorizer(
+                    analyzer=str(name),  # type: ignore[arg-type]
+                    ngram_range=(int(lo), int(hi)),
+                    n_features=n_features,
+                    alternate_sign=False,
+                    norm=None,
+                    lowercase=False,
+                    token_pattern=r"(?u)\b\w+\b",  # noqa: S106 - a regular expression, not a secret
+                    dtype=np.float32,
+                )
+            )
+    return out
 
 
-def hashed_counts(vectorizers: Sequence[HashingVectorizer], texts: Sequence[str]) -> sp.csr_matrix:
+def hashed_counts(vectorizers: Sequence[Vectorizer], texts: Sequence[str]) -> sp.csr_matrix:
     total: sp.csr_matrix | None = None
     for vec in vectorizers:
-        x = vec.transform(texts)
+        x = sp.csr_matrix(vec.transform(texts))
         total = x if total is None else total + x
     assert total is not None
     return sp.csr_matrix(total)
@@ -69,8 +79,14 @@ def tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
 class Prediction:
     probs: dict[str, float]
     text_logits: dict[str, float]
-    dense_contrib: dict[str, dict[str, float]]  # label -> feature -> contribution to the logit
-    intercept: dict[str, float] = field(default_factory=dict)
+    contrib: np.ndarray  # (n_classes, n_dense): each dense feature's share of each class logit
+    classes: list[str]
+    dense_names: list[str]
+
+    def contributions(self, label: str) -> dict[str, float]:
+        """Non-zero dense-feature contributions to ``label``'s logit."""
+        row = self.contrib[self.classes.index(label)]
+        return {n: float(v) for n, v in zip(self.dense_names, row, strict=True) if v != 0}
 
 
 @dataclass(slots=True)
@@ -84,10 +100,10 @@ class LinearModel:
     dense_scale: float
     temperature: float
     config: dict[str, object]
-    _vectorizers: list[HashingVectorizer] | None = None
+    _vectorizers: list[Vectorizer] | None = None
 
     @property
-    def vectorizers(self) -> list[HashingVectorizer]:
+    def vectorizers(self) -> list[Vectorizer]:
         if self._vectorizers is None:
             self._vectorizers = make_vectorizers(self.config)
         return self._vectorizers
@@ -104,23 +120,32 @@ class LinearModel:
         self, texts: Sequence[str], dense: np.ndarray, *, drop: frozenset[str] = frozenset()
     ) -> list[Prediction]:
         """Calibrated class probabilities; features named in ``drop`` are left out of the sum."""
+        return self.predict_pair(texts, dense, drop)[1 if drop else 0]
+
+    def predict_pair(
+        self, texts: Sequence[str], dense: np.ndarray, drop: frozenset[str]
+    ) -> tuple[list[Prediction], list[Prediction]]:
+        """Predictions with all features and with the ``drop`` features left out (one n-gram pass)."""
         text, contrib = self.logits(texts, dense)
         keep = np.array([name not in drop for name in self.dense_names], dtype=np.float64)
+        full = self._predictions(text, contrib, np.ones_like(keep))
+        partial = self._predictions(text, contrib, keep) if drop else full
+        return full, partial
+
+    def _predictions(self, text: np.ndarray, contrib: np.ndarray, keep: np.ndarray) -> list[Prediction]:
         total = (text + (contrib * keep[None, None, :]).sum(axis=2) + self.intercept[None, :]) / self.temperature
         total -= total.max(axis=1, keepdims=True)
         probs = np.exp(total)
         probs /= probs.sum(axis=1, keepdims=True)
         out: list[Prediction] = []
-        for i in range(len(texts)):
+        for i in range(text.shape[0]):
             out.append(
                 Prediction(
-                    probs={c: float(probs[i, j]) for j, c in enumerate(self.classes)},
-                    text_logits={c: float(text[i, j]) for j, c in enumerate(self.classes)},
-                    dense_contrib={
-                        c: {n: float(contrib[i, j, f]) for f, n in enumerate(self.dense_names) if contrib[i, j, f] != 0}
-                        for j, c in enumerate(self.classes)
-                    },
-                    intercept={c: float(self.intercept[j]) for j, c in enumerate(self.classes)},
+                    probs=dict(zip(self.classes, probs[i].tolist(), strict=True)),
+                    text_logits=dict(zip(self.classes, text[i].tolist(), strict=True)),
+                    contrib=contrib[i] * keep[None, :],
+                    classes=self.classes,
+                    dense_names=self.dense_names,
                 )
             )
         return out

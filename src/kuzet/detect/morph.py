@@ -141,14 +141,17 @@ _KK_SUFFIXES = sorted(
 _KK_MIN_STEM = 4
 
 
+_KK_BY_LEN = {n: frozenset(x for x in _KK_SUFFIXES if len(x) == n) for n in range(1, 5)}
+
+
 @lru_cache(maxsize=100_000)
 def kk_stem(word: str) -> str:
     """Strip Kazakh inflectional suffixes until none applies or the stem would be too short."""
     stem = word
     for _ in range(5):
-        for suffix in _KK_SUFFIXES:
-            if stem.endswith(suffix) and len(stem) - len(suffix) >= _KK_MIN_STEM:
-                stem = stem[: -len(suffix)]
+        for n in (4, 3, 2, 1):
+            if len(stem) - n >= _KK_MIN_STEM and stem[-n:] in _KK_BY_LEN[n]:
+                stem = stem[:-n]
                 break
         else:
             break
