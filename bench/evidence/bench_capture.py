@@ -35,8 +35,11 @@ ARTICLE = "".join(f"<p>Параграф {i}: бонус за регистрац�
 PAGES = {
     "/": "<html><head><title>Казино</title><link rel=stylesheet href=/s.css><script src=/a.js></script></head>"
     "<body><h1>Казино Вулкан</h1><img src=/i.png></body></html>",
-    "/article": f"<html><head><title>Статья</title><link rel=stylesheet href=/s.css></head><body>{ARTICLE}</body></html>",
-    "/gallery": "<html><body>" + "".join(f"<img src=/i.png?{i} width=200 height=120>" for i in range(12)) + "</body></html>",
+    "/article": "<html><head><title>Статья</title><link rel=stylesheet href=/s.css></head>"
+    f"<body>{ARTICLE}</body></html>",
+    "/gallery": "<html><body>"
+    + "".join(f"<img src=/i.png?{i} width=200 height=120>" for i in range(12))
+    + "</body></html>",
 }
 
 
@@ -64,16 +67,34 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+def pss_bytes(pids: list[int]) -> int:
+    """Proportional set size: shared pages split between the processes sharing them, so the sum
+    over chromium's processes is not inflated the way an RSS sum is."""
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) * 1024
+                    break
+        except OSError:
+            continue
+    return total
+
+
 class MemorySampler:
     def __init__(self) -> None:
         self.peak = 0
+        self.peak_pss = 0
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         me = os.getpid()
         while not self._stop.is_set():
-            self.peak = max(self.peak, rss_bytes([me, *descendants(me)]))
+            pids = [me, *descendants(me)]
+            self.peak = max(self.peak, rss_bytes(pids))
+            self.peak_pss = max(self.peak_pss, pss_bytes(pids))
             self._stop.wait(0.05)
 
     def __enter__(self) -> MemorySampler:
@@ -119,7 +140,8 @@ def run(pool_n: int, launch_n: int, out: Path) -> dict[str, object]:
         "median_s": round(statistics.median(times), 3),
         "p95_s": round(sorted(times)[int(0.95 * (len(times) - 1))], 3),
         "first_s_incl_launch": round(times[0], 3),
-        "peak_rss_mb": round(mem.peak / 2**20, 1),
+        "peak_rss_sum_mb": round(mem.peak / 2**20, 1),
+        "peak_pss_mb": round(mem.peak_pss / 2**20, 1),
     }
     with MemorySampler() as mem:
         t0 = time.perf_counter()
@@ -134,7 +156,8 @@ def run(pool_n: int, launch_n: int, out: Path) -> dict[str, object]:
         "wall_s": round(launch_wall, 2),
         "per_minute": round(launch_n / launch_wall * 60, 1),
         "median_s": round(statistics.median(times), 3),
-        "peak_rss_mb": round(mem.peak / 2**20, 1),
+        "peak_rss_sum_mb": round(mem.peak / 2**20, 1),
+        "peak_pss_mb": round(mem.peak_pss / 2**20, 1),
     }
     pool_rate = results["pool"]["per_minute"]  # type: ignore[index]
     launch_rate = results["launch_per_capture"]["per_minute"]  # type: ignore[index]
@@ -149,7 +172,9 @@ def run(pool_n: int, launch_n: int, out: Path) -> dict[str, object]:
         "pages": list(PAGES),
         "parts": "screenshot, viewport, pdf, mhtml, dom, text, network, warc, wacz, sha256sums + signed manifest",
         "targets": {"pool_per_minute": 60, "speedup": 3},
-        "note": "2-core VM shared with other jobs; figures are relative, not capacity",
+        "note": "2-core VM shared with other jobs; figures are relative, not capacity. Memory covers this "
+        "process, the Playwright driver and every chromium process; the RSS sum counts shared pages "
+        "once per process, PSS splits them",
     }
     srv.shutdown()
     out.parent.mkdir(parents=True, exist_ok=True)
