@@ -319,3 +319,17 @@ def test_watchdog_kills_a_wedged_browser(
     launches = svc.launches
     b = svc.capture(f"{site}/", _out(data_dir))
     assert b.part("screenshot").status == "ok" and svc.launches == launches + 1
+
+
+def test_recycle_every_relaunches_and_out_dir_must_be_empty(
+    svc: CaptureService, site: str, data_dir: Path, normal: EvidenceBundle
+) -> None:
+    from kuzet.errors import EvidenceError
+
+    with pytest.raises(EvidenceError, match="not empty"):
+        svc.capture(f"{site}/", normal.path)
+    opts = CaptureOptions(recycle_every=1)
+    svc.capture(f"{site}/", _out(data_dir), options=opts)
+    launches = svc.launches
+    b = svc.capture(f"{site}/", _out(data_dir), options=opts)
+    assert svc.launches == launches + 1 and b.part("screenshot").status == "ok"

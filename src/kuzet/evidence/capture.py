@@ -283,7 +283,7 @@ class CaptureService:
                 with Watchdog(proc, limit) as dog:
                     try:
                         self._drive(proc, run, resolved, har, max_height)
-                    except PlaywrightError as e:
+                    except Exception as e:  # a capture fails as data, whatever broke in the browser phase
                         run.browser_error = _err(e)
                     if dog.fired:
                         run.browser_error = f"watchdog killed the browser after {limit:.0f} s"
@@ -435,6 +435,7 @@ class CaptureService:
         ctx = self._new_context(proc, o, har)
         run.timed("new_context", t0)
         try:
+            t0 = time.monotonic()
             http_handler, ws_handler = self._guard_routes(run)
             ctx.route("**/*", http_handler)
             ctx.route_web_socket(re.compile(".*"), ws_handler)
@@ -443,6 +444,7 @@ class CaptureService:
             # but an attached one can still terminate that script.
             cdp = ctx.new_cdp_session(page)
             self._attach_listeners(page, run)
+            run.timed("new_page", t0)
             t0 = time.monotonic()
             self._navigate(page, run)
             run.timed("navigate", t0)
