@@ -38,7 +38,10 @@ class CharNgramHasher:
 
     def hashes(self, text: str) -> np.ndarray:
         """Bucket index of every n-gram of ``text`` (with repeats)."""
-        padded = " " + " ".join(text.split()) + " "
+        words = text.split()
+        if not words:
+            return np.zeros(0, dtype=np.int64)
+        padded = " " + " ".join(words) + " "
         codes = np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
         length = len(codes)
         spaces = np.concatenate(([0], np.cumsum(codes == _SPACE)))

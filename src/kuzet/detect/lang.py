@@ -183,9 +183,9 @@ def detect_language(text: str, *, sample: int = 4000) -> str:
             lang = "kk" if ru_share < 0.25 or kk_share > 0.3 else "mixed"
         else:
             lang = "ru"
-        if lat_words / total > 0.4 and en_hits >= 2:
+        if lat_words / total >= 0.3 and en_hits >= 2:
             return "mixed"
         return lang
-    if cyr_words / total > 0.4:
+    if cyr_words / total >= 0.3:
         return "mixed"
     return "en"

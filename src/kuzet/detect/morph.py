@@ -161,10 +161,16 @@ def kk_stem(word: str) -> str:
 @lru_cache(maxsize=100_000)
 def en_stem(word: str) -> str:
     """Light English stemmer: plurals, -ing, -ed (enough for lexicon lookup)."""
-    for suffix, min_len in (("ies", 5), ("ing", 6), ("ed", 5), ("es", 5), ("s", 4)):
-        if word.endswith(suffix) and len(word) >= min_len and not word.endswith("ss"):
-            base = word[: -len(suffix)]
-            return base + "y" if suffix == "ies" else base
+    if len(word) >= 5 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) >= 6 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) >= 5 and word.endswith("ed") and not word.endswith("eed"):
+        return word[:-2]
+    if len(word) >= 5 and word.endswith(("ses", "xes", "ches", "shes", "zes")):
+        return word[:-2]
+    if len(word) >= 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
     return word
 
 

@@ -38,7 +38,7 @@ _INVISIBLE_RE = re.compile(
 _LETTER = r"[^\W\d_]"
 # Four or more single letters separated by the same separator: "к а з и н о", "к.а.з.и.н.о",
 # "к-а-з-и-н-о", "к🎰а🎰з🎰и🎰н🎰о". Three would also join "и т.д.". A one-letter word next to a
-# spaced-out word ("в к а з и н о") is absorbed: no rule tells it apart from a last letter.
+# spaced-out word is kept apart when its case differs ("в К А З И Н О"), else absorbed.
 _SEP = r"(?:[ \t.\-_*·•|/+~]{1,2}|[\u2600-\u27bf\U0001f300-\U0001faff]\ufe0f?)"
 _SPLIT_RE = re.compile(rf"(?<!{_LETTER})({_LETTER})({_SEP})(?:{_LETTER}\2){{2,}}{_LETTER}(?!{_LETTER})")
 _WORD_RE = re.compile(rf"{_LETTER}+")
@@ -136,6 +136,19 @@ def join_split_letters(text: str, offsets: list[int]) -> Step:
     def fn(m: re.Match[str]) -> tuple[str, list[int]]:
         s = m.group(0)
         keep = [i for i, ch in enumerate(s) if ch.isalpha()]
+        if m.group(2).isspace():
+            # "в К А З И Н О с": a lower-case one-letter word next to a spaced-out capitalised word stays apart.
+            upper = sum(s[i].isupper() for i in keep) * 2 > len(keep)
+            lo, hi = 0, len(keep)
+            while upper and hi - lo > 4 and s[keep[lo]].islower():
+                lo += 1
+            while upper and hi - lo > 4 and s[keep[hi - 1]].islower():
+                hi -= 1
+            if (lo, hi) != (0, len(keep)):
+                first, last = keep[lo], keep[hi - 1] + 1
+                inner = keep[lo:hi]
+                repl = s[:first] + "".join(s[i] for i in inner) + s[last:]
+                return repl, list(range(first)) + inner + list(range(last, len(s)))
         return "".join(s[i] for i in keep), keep
 
     return _rewrite(text, offsets, _SPLIT_RE, fn)
@@ -243,7 +256,7 @@ def replace_leet(text: str, offsets: list[int]) -> Step:
         trailing = (
             e - s == 1
             and m.group(0) in "0@$"
-            and not (after.isalnum() or after in "@$_")
+            and not (after.isalnum() or (after != "" and after in "@$_"))
             and s >= 4
             and text[s - 4 : s].isalpha()
         )
