@@ -47,6 +47,7 @@ PAGES: dict[str, tuple[int, str, bytes]] = {
         "text/html",
         b"<html><body><h1>alerts</h1><script>var i=0; while(true){alert('win '+i++)}</script></body></html>",
     ),
+    "/busy": (200, "text/html", b"<html><body><h1>Busy page</h1><script>while (true) {}</script></body></html>"),
     "/404": (
         404,
         "text/html",

@@ -333,3 +333,12 @@ def test_recycle_every_relaunches_and_out_dir_must_be_empty(
     launches = svc.launches
     b = svc.capture(f"{site}/", _out(data_dir), options=opts)
     assert svc.launches == launches + 1 and b.part("screenshot").status == "ok"
+
+
+def test_busy_script_is_terminated(svc: CaptureService, site: str, data_dir: Path) -> None:
+    t = time.monotonic()
+    b = svc.capture(f"{site}/busy", _out(data_dir), options=CaptureOptions(timeout=6))
+    assert time.monotonic() - t < 6 + 15
+    assert _network(b)["scripts_terminated"] is True
+    assert b.part("screenshot").status == "ok" and b.part("dom").status == "ok"
+    assert "Busy page" in (b.path / "text.txt").read_text()

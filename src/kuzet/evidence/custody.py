@@ -3,13 +3,17 @@
 The log grows after sealing (exported, viewed, handed over), so it cannot sit inside the signed
 manifest. Instead each line carries ``prev``, the SHA-256 of the previous line's bytes (without
 its newline; 64 zeros for the first line), and the ``sealed`` line carries the manifest's SHA-256.
-Editing, reordering or deleting any line in the middle breaks the chain; cutting lines off the
-end cannot be detected from the log alone, which is why copies handed out should be logged
-elsewhere too (the store's audit log does that).
+Editing, reordering or deleting any line in the middle breaks the chain. The last line has no
+successor to vouch for it, so every line is also signed with the bundle's key (``key_id`` +
+``sig``: Ed25519 over the line's canonical bytes without ``sig``), which catches an edit of the
+last line too; an unsigned line fails verification.
+Cutting lines off the end cannot be detected from the log alone, which is why hand-overs are
+logged elsewhere as well (the store's audit log does that).
 """
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import getpass
 import json
@@ -19,7 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from kuzet.evidence.canonical import canonical_json, sha256_bytes
+from kuzet.evidence.signing import Signer, key_id_of, verify_signature
 
 CUSTODY_FILE = "custody.jsonl"
 GENESIS = "0" * 64
@@ -39,9 +46,11 @@ def append_custody(
     *,
     actor: str | None = None,
     detail: dict[str, Any] | None = None,
+    signer: Signer,
     at: datetime | None = None,
 ) -> dict[str, Any]:
-    """Append one entry (under an exclusive lock so concurrent writers cannot fork the chain)."""
+    """Append one entry, signed with ``signer`` (under an exclusive lock so concurrent writers
+    cannot fork the chain). Use the same key that sealed the bundle: verification requires it."""
     if action not in ACTIONS:
         raise ValueError(f"unknown custody action {action!r}; expected one of {ACTIONS}")
     path = Path(bundle_dir) / CUSTODY_FILE
@@ -61,6 +70,8 @@ def append_custody(
                 "detail": detail or {},
                 "prev": prev,
             }
+            entry["key_id"] = signer.key_id
+            entry["sig"] = base64.b64encode(signer.sign(canonical_json(entry))).decode("ascii")
             f.seek(0, os.SEEK_END)
             f.write(canonical_json(entry) + b"\n")
             f.flush()
@@ -70,8 +81,33 @@ def append_custody(
     return entry
 
 
-def verify_custody(bundle_dir: Path, *, manifest_sha256: str | None = None) -> tuple[list[str], list[dict[str, Any]]]:
-    """Failures found in the chain (empty when intact) and the parsed entries."""
+def _check_line_signature(entry: dict[str, Any], public_key: Ed25519PublicKey | None, key_id: str | None) -> str | None:
+    if public_key is None:
+        return None
+    sig = entry.get("sig")
+    if sig is None:
+        return "is not signed"
+    if entry.get("key_id") != key_id:
+        return f"is signed by key {entry.get('key_id')!r}, not the bundle's key {key_id}"
+    body = {k: v for k, v in entry.items() if k != "sig"}
+    try:
+        raw = base64.b64decode(str(sig), validate=True)
+    except ValueError:
+        return "signature is not base64"
+    return None if verify_signature(public_key, raw, canonical_json(body)) else "signature does not verify"
+
+
+def verify_custody(
+    bundle_dir: Path,
+    *,
+    manifest_sha256: str | None = None,
+    public_key: Ed25519PublicKey | None = None,
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """Failures found in the chain (empty when intact) and the parsed entries.
+
+    With ``public_key`` (the bundle's), lines signed by that key must carry a valid signature.
+    """
+    key_id = key_id_of(public_key) if public_key is not None else None
     path = Path(bundle_dir) / CUSTODY_FILE
     if not path.is_file():
         return [f"{CUSTODY_FILE}: missing"], []
@@ -98,6 +134,9 @@ def verify_custody(bundle_dir: Path, *, manifest_sha256: str | None = None) -> t
             failures.append(f"{CUSTODY_FILE}: line {i + 1} is not in canonical form (edited)")
         if entry.get("prev") != prev:
             failures.append(f"{CUSTODY_FILE}: line {i + 1} breaks the hash chain (prev does not match line {i})")
+        bad_sig = _check_line_signature(entry, public_key, key_id)
+        if bad_sig:
+            failures.append(f"{CUSTODY_FILE}: line {i + 1} {bad_sig} (edited)")
         if entry.get("seq") != len(entries):
             failures.append(f"{CUSTODY_FILE}: line {i + 1} has seq {entry.get('seq')!r}, expected {len(entries)}")
         entries.append(entry)

@@ -124,8 +124,14 @@ def seal_bundle(
         "captured",
         at=started,
         detail={"url": meta.get("url"), "bundle_id": manifest["bundle_id"], "ended": ended.isoformat()},
+        signer=signer,
     )
-    append_custody(bundle_dir, "sealed", detail={"manifest_sha256": digest, "key_id": signer.key_id, **ts_detail})
+    append_custody(
+        bundle_dir,
+        "sealed",
+        detail={"manifest_sha256": digest, "key_id": signer.key_id, **ts_detail},
+        signer=signer,
+    )
     return SealResult(
         manifest=manifest, manifest_bytes=data, manifest_sha256=digest, timestamp_part=ts_part, parts=all_parts
     )

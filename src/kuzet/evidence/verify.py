@@ -163,8 +163,13 @@ def verify_bundle(path: Path, tsa_cert: Path | None = None, trusted_key_ids: set
     elif (manifest.get("timestamp") or {}).get("requested"):
         ok.append(f"{TIMESTAMP_FILE}: a timestamp was requested but none is present (see custody.jsonl)")
 
-    custody_fail, entries = verify_custody(root, manifest_sha256=sha256_bytes(data))
+    try:
+        bundle_key = load_public_key_pem((root / PUBLIC_KEY_FILE).read_bytes())
+    except (OSError, EvidenceError):
+        bundle_key = None  # already reported by the signature check
+    custody_fail, entries = verify_custody(root, manifest_sha256=sha256_bytes(data), public_key=bundle_key)
     fail.extend(custody_fail)
     if not custody_fail:
-        ok.append(f"custody.jsonl: hash chain intact ({len(entries)} entries)")
+        signed = sum(1 for e in entries if e.get("sig"))
+        ok.append(f"custody.jsonl: hash chain intact ({len(entries)} entries, {signed} signed)")
     return VerifyReport(ok=not fail, failures=fail, checks=ok, manifest=manifest)
