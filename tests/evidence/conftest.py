@@ -48,6 +48,14 @@ PAGES: dict[str, tuple[int, str, bytes]] = {
         b"<html><body><h1>alerts</h1><script>var i=0; while(true){alert('win '+i++)}</script></body></html>",
     ),
     "/busy": (200, "text/html", b"<html><body><h1>Busy page</h1><script>while (true) {}</script></body></html>"),
+    "/lazy": (
+        200,
+        "text/html",
+        b"<html><body><h1>Lazy</h1><div style='height:7000px'></div><p id=tail>...</p>"
+        b"<script>new IntersectionObserver((es) => { if (es[0].isIntersecting)"
+        b" document.getElementById('tail').textContent = 'lazy text loaded'; })"
+        b".observe(document.getElementById('tail'));</script></body></html>",
+    ),
     "/404": (
         404,
         "text/html",

@@ -342,3 +342,9 @@ def test_busy_script_is_terminated(svc: CaptureService, site: str, data_dir: Pat
     assert _network(b)["scripts_terminated"] is True
     assert b.part("screenshot").status == "ok" and b.part("dom").status == "ok"
     assert "Busy page" in (b.path / "text.txt").read_text()
+
+
+def test_scrolling_loads_lazy_content(svc: CaptureService, site: str, data_dir: Path) -> None:
+    # The text is taken before the screenshots, so only the scroll can have revealed it.
+    b = svc.capture(f"{site}/lazy", _out(data_dir))
+    assert "lazy text loaded" in (b.path / "text.txt").read_text()
