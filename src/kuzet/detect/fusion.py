@@ -35,7 +35,12 @@ _SUPPORTS = {
 # chats hold almost no such reporting, so the model cannot learn this shift by itself.
 REPORT_MIN_CONTEXT = 3.0
 REPORT_SLOPE = 0.6
-REPORT_CAP = 4.0
+REPORT_CAP = 5.0
+# A long text that names the subject only in passing (a travel blog mentioning a casino town, an
+# article) is not promotion: promotion pages are dense with offers and calls to act.
+SPARSE_MIN_CHARS = 600
+SPARSE_MAX_DENSITY = 2.5  # lexicon weight of the leading category per 1,000 characters
+SPARSE_SHIFT = 1.5
 _SUPPORT_MIN_EVIDENCE = 2.0
 _SUPPORT_BONUS = 1.0
 MAX_PHRASE_SIGNALS = 25
@@ -114,6 +119,24 @@ def fuse(
                 detail={"benign_context": context, "call_to_action": cats.get("call_to_action", 0.0)},
             )
         )
+    chars = sum(len(f.norm.text) for f in analysis.fields)
+    leading = max(VIOLATIONS, key=lambda c: logits.get(c, -math.inf))
+    if chars >= SPARSE_MIN_CHARS and cats.get("call_to_action", 0.0) < 2.0:
+        # Every occurrence counts here: a page repeating its offer is dense, whatever it repeats.
+        density = sum(m.weight for m in analysis.matches if m.category == leading) * 1000.0 / chars
+        if density < SPARSE_MAX_DENSITY and logits[leading] > logits["benign"]:
+            logits["benign"] += SPARSE_SHIFT
+            boosted = True
+            rules.append(
+                Signal(
+                    kind="rule",
+                    category="benign",
+                    name="sparse_mention",
+                    weight=-SPARSE_SHIFT,
+                    text=f"A long text that mentions {leading.replace('_', ' ')} only in passing.",
+                    detail={"density_per_1000_chars": round(density, 2)},
+                )
+            )
     if boosted:
         scores = _softmax(logits)
     return {k: scores.get(k, 0.0) for k in LABELS}, rules
