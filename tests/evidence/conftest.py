@@ -56,6 +56,7 @@ PAGES: dict[str, tuple[int, str, bytes]] = {
         b" document.getElementById('tail').textContent = 'lazy text loaded'; })"
         b".observe(document.getElementById('tail'));</script></body></html>",
     ),
+    "/popup": (200, "text/html", b"<html><body><h1>Popup</h1><script>window.open('/style.css')</script></body></html>"),
     "/404": (
         404,
         "text/html",

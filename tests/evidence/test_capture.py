@@ -348,3 +348,9 @@ def test_scrolling_loads_lazy_content(svc: CaptureService, site: str, data_dir: 
     # The text is taken before the screenshots, so only the scroll can have revealed it.
     b = svc.capture(f"{site}/lazy", _out(data_dir))
     assert "lazy text loaded" in (b.path / "text.txt").read_text()
+
+
+def test_popups_are_noted_and_closed(svc: CaptureService, site: str, data_dir: Path) -> None:
+    b = svc.capture(f"{site}/popup", _out(data_dir))
+    assert b.page_kind == "content" and b.part("screenshot").status == "ok"
+    assert _network(b)["popups_closed"] in ([f"{site}/style.css"], ["about:blank"])

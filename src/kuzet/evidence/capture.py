@@ -155,6 +155,7 @@ class _Run:
     dialogs: int = 0
     dialog_messages: list[str] = field(default_factory=list)
     downloads: list[dict[str, Any]] = field(default_factory=list)
+    popups: list[str] = field(default_factory=list)
     requests: int = 0
     crashed: bool = False
     main_responses: list[Response] = field(default_factory=list)
@@ -444,6 +445,18 @@ class CaptureService:
             # but an attached one can still terminate that script.
             cdp = ctx.new_cdp_session(page)
             self._attach_listeners(page, run)
+
+            def on_popup(popup: Page) -> None:
+                # Pop-ups (window.open, target=_blank clicks by script) are noted and closed: they
+                # would compete for the CPU; their requests up to then are in the HAR anyway.
+                if popup == page:
+                    return
+                if len(run.popups) < 20:
+                    run.popups.append(popup.url[:2000])
+                with contextlib.suppress(PlaywrightError):
+                    popup.close()
+
+            ctx.on("page", on_popup)
             run.timed("new_page", t0)
             t0 = time.monotonic()
             self._navigate(page, run)
@@ -626,6 +639,7 @@ class CaptureService:
             "console_errors": run.console_errors,
             "dialogs": {"count": run.dialogs, "first_messages": run.dialog_messages},
             "downloads": run.downloads,
+            "popups_closed": run.popups,
             "requests_seen": run.requests,
             "load_state": run.load_state,
             "navigation_error": run.navigation_error,
