@@ -113,6 +113,7 @@ def run(pool_n: int, launch_n: int, out: Path) -> dict[str, object]:
     tmp = Path(tempfile.mkdtemp(prefix="kuzet-bench-"))
     settings = Settings(mode="development", data_dir=tmp, resolve="*.test=127.0.0.1")
     results: dict[str, object] = {}
+    load_before = os.getloadavg()
     n = 0
 
     def one(svc: CaptureService) -> float:
@@ -168,6 +169,8 @@ def run(pool_n: int, launch_n: int, out: Path) -> dict[str, object]:
     results["meta"] = {
         "when": datetime.now(UTC).isoformat(),
         "cpus": os.cpu_count(),
+        # Other jobs share the machine; a load average well above the core count slows every figure.
+        "loadavg_1m_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
         "python": platform.python_version(),
         "pages": list(PAGES),
         "parts": "screenshot, viewport, pdf, mhtml, dom, text, network, warc, wacz, sha256sums + signed manifest",
