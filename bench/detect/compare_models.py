@@ -63,6 +63,8 @@ def main() -> int:
             "seconds": round(time.time() - t0, 1),
         }
         print(name, json.dumps(results[name], ensure_ascii=False), flush=True)
+    out = Path(__file__).with_name("compare_results.json")
+    out.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return 0
 
 

@@ -40,7 +40,31 @@ def main() -> int:
         "model_bytes": metrics["model_bytes"],
     }
     print(json.dumps(summary, indent=1, ensure_ascii=False))
+    append_comparison(out.parent / "MODEL_CARD.md")
     return 0
+
+
+def append_comparison(card: Path) -> None:
+    """Add the variants measured by compare_models.py (if it was run) to the model card."""
+    results_file = Path(__file__).with_name("compare_results.json")
+    if not results_file.is_file():
+        return
+    results = json.loads(results_file.read_text(encoding="utf-8"))
+    lines = [
+        "## Alternatives measured (bench/detect/compare_models.py)",
+        "",
+        "Chosen by leave-one-source-out macro-F1 (mean over held-out sources); dev is reported, not used to choose.",
+        "",
+        "| variant | LOSO mean | LOSO pooled | LOSO hard-neg FP | dev macro-F1 | dev hard-neg FP |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, r in results.items():
+        lines.append(
+            f"| {name} | {r['loso_mean']:.3f} | {r['loso_pooled']:.3f} | {r['loso_hn_fp']:.3f} | "
+            f"{r['dev_macro_f1']:.3f} | {r['dev_hn_fp']:.3f} |"
+        )
+    with card.open("a", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -98,3 +98,12 @@ def test_bad_lines_raise_detect_error(tmp_path: Path, line: str) -> None:
 def test_ru_lemma_cache() -> None:
     assert ru_lemma("казино") == "казино"
     assert ru_lemma("ставки") == "ставка"
+
+
+def test_named_patterns(tmp_path: Path) -> None:
+    (tmp_path / "pyramid.ru.txt").write_text("re[percent_per_day]: \\d+ ?% в день | 3\n", encoding="utf-8")
+    (tmp_path / "pyramid.en.txt").write_text("re[percent_per_day]: \\d+ ?% a day | 3\n", encoding="utf-8")
+    lex = Lexicon.load(tmp_path)
+    assert len(lex.entries) == 2
+    found = lex.match("5% в день или 5% a day")
+    assert [m.name for m in found] == ["pyramid:percent_per_day", "pyramid:percent_per_day"]

@@ -8,6 +8,7 @@ illegal_finance, benign_context, call_to_action; lang: ru, kk, en). One entry a 
     фриспин*                      a trailing * matches any word starting with the prefix
     бонус ~ депозит | 2           ~ allows up to three words in between
     re: \\d+ ?% в (день|сутки) | 3   a regular expression over the normalised, lower-cased text
+    re[percent_per_day]: ... | 3   the same, with the name signals show instead of the pattern
 
 Words are matched on forms, not spellings: each word of an entry is reduced the way its file's
 language is (Russian lemma, Kazakh stem, English stem) and each word of the text is reduced all
@@ -30,6 +31,7 @@ from kuzet.errors import DetectError
 CATEGORIES = ("gambling", "pyramid", "illegal_finance", "benign_context", "call_to_action")
 LANGS = ("ru", "kk", "en")
 _TOKEN_RE = re.compile(r"[^\W_]+")
+_NAMED_RE = re.compile(r"re\[([\w-]+)\]:")
 _MAX_GAP = 3
 _PREFIX_INDEX_LEN = 3
 
@@ -92,13 +94,15 @@ def _parse_line(line: str, category: str, lang: str, where: str) -> Entry | None
         except ValueError as exc:
             raise DetectError(f"{where}: weight is not a number: {tail!r}") from exc
     body = body.strip()
-    if body.startswith("re:"):
-        pattern = body[3:].strip()
+    named = _NAMED_RE.match(body)
+    if body.startswith("re:") or named:
+        pattern = body[named.end() :].strip() if named else body[3:].strip()
         try:
             regex = re.compile(pattern)
         except re.error as exc:
             raise DetectError(f"{where}: bad regular expression: {exc}") from exc
-        return Entry(category, lang, pattern, weight, regex=regex, gate=_regex_gate(pattern))
+        name = f"{category}:{named.group(1)}" if named else pattern
+        return Entry(category, lang, name, weight, regex=regex, gate=_regex_gate(pattern))
     words: list[EntryWord] = []
     gap = 0
     for raw in body.casefold().split():
@@ -124,7 +128,7 @@ class Lexicon:
         # Spellings of one lemma ("задержан", "задержаны") collapse into one entry: keep the heaviest.
         unique: dict[tuple[object, ...], Entry] = {}
         for e in entries:
-            ident: tuple[object, ...] = (e.category, e.name) if e.regex is not None else (e.category, e.words)
+            ident: tuple[object, ...] = (e.category, e.regex.pattern) if e.regex is not None else (e.category, e.words)
             if ident not in unique or unique[ident].weight < e.weight:
                 unique[ident] = e
         entries = list(unique.values())
@@ -179,18 +183,39 @@ class Lexicon:
 
     def match(self, text: str) -> list[Match]:
         """Every entry found in ``text`` (normalised, lower-case); one match per entry and place."""
-        tokens = [(m.start(), m.end(), m.group(0)) for m in _TOKEN_RE.finditer(text)]
-        keys: list[tuple[str, ...] | None] = [None] * len(tokens)
+        # Token strings come from findall and match objects from finditer, both looped in C;
+        # positions are only looked up for the few tokens that start an entry.
+        words = _TOKEN_RE.findall(text)
+        spans: list[re.Match[str]] | None = None
+        keys: list[tuple[str, ...] | None] = [None] * len(words)
+        tokens: list[tuple[int, int, str]] = []
         found: list[Match] = []
         seen: set[tuple[str, int]] = set()
-        for i, (start, _, token) in enumerate(tokens):
-            for entry in self._candidates(token):
+        cache = self._cache
+        for i, token in enumerate(words):
+            cands = cache.get(token)
+            if cands is None:
+                cands = self._candidates(token)
+            if not cands:
+                continue
+            if spans is None:
+                spans = list(_TOKEN_RE.finditer(text))
+                tokens = [(0, 0, w) for w in words]
+            for entry in cands:
                 end = i if len(entry.words) == 1 else self._match_rest(entry, keys, tokens, i)
                 if end is None or (entry.name, i) in seen:
                     continue
                 seen.add((entry.name, i))
                 found.append(
-                    Match(entry.category, entry.name, entry.weight, start, tokens[end][1], "phrase", entry.lang)
+                    Match(
+                        entry.category,
+                        entry.name,
+                        entry.weight,
+                        spans[i].start(),
+                        spans[end].end(),
+                        "phrase",
+                        entry.lang,
+                    )
                 )
         for entry in self._regexes:
             assert entry.regex is not None

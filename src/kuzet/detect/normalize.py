@@ -111,16 +111,13 @@ def unicode_forms(text: str, offsets: list[int]) -> Step:
     """NFKC: full-width, mathematical and circled letters become plain letters."""
     if text.isascii() or unicodedata.is_normalized("NFKC", text):
         return text, offsets, 0
-    out: list[str] = []
-    new_offsets: list[int] = []
-    changed = 0
-    for ch, off in zip(text, offsets, strict=True):
-        norm = unicodedata.normalize("NFKC", ch) if not ch.isascii() else ch
-        if norm != ch:
-            changed += 1
-        out.append(norm)
-        new_offsets.extend([off] * len(norm))
-    return "".join(out), new_offsets, changed
+    # Characters are normalised one by one (offsets stay exact); only those that change matter.
+    table = {ch: unicodedata.normalize("NFKC", ch) for ch in set(text) if not ch.isascii()}
+    table = {ch: norm for ch, norm in table.items() if norm != ch}
+    if not table:
+        return text, offsets, 0
+    pattern = re.compile("[" + "".join(re.escape(ch) for ch in table) + "]")
+    return _rewrite(text, offsets, pattern, lambda m: (table[m.group(0)], [0] * len(table[m.group(0)])))
 
 
 def strip_invisible(text: str, offsets: list[int]) -> Step:
@@ -154,9 +151,13 @@ def join_split_letters(text: str, offsets: list[int]) -> Step:
     return _rewrite(text, offsets, _SPLIT_RE, fn)
 
 
+_CYRILLIC_RE = re.compile(r"[\u0400-\u052f]")
+_LATIN_RE = re.compile(r"[A-Za-z]")
+
+
 def _dominant_script(text: str) -> str:
-    cyr = sum(1 for ch in text if is_cyrillic(ch))
-    lat = sum(1 for ch in text if is_latin(ch))
+    cyr = len(_CYRILLIC_RE.findall(text))
+    lat = len(_LATIN_RE.findall(text))
     return "cyrillic" if cyr >= lat else "latin"
 
 

@@ -19,7 +19,7 @@ from kuzet.detect.detector import Detector
 from kuzet.detect.metrics import classification_report
 from kuzet.detect.obfuscate import obfuscate as obfuscate_text
 from kuzet.errors import DetectError
-from kuzet.records import LABELS, to_jsonable
+from kuzet.records import LABELS, Signal, Verdict, to_jsonable
 
 MAX_LINE_CHARS = 8 * 1024 * 1024
 BATCH = 64
@@ -62,13 +62,26 @@ def _parse(line: str) -> tuple[Any, tuple[str, str, str] | None, str | None]:
     return doc_id, (text, str(title), str(image_text)), None
 
 
-def verdict_json(doc_id: Any, verdict: Any) -> dict[str, Any]:
+def signal_json(sig: Signal) -> dict[str, Any]:
+    """A signal as JSON (written out by hand: the generic ``to_jsonable`` is the slow part)."""
+    return {
+        "kind": sig.kind,
+        "category": sig.category,
+        "name": sig.name,
+        "weight": sig.weight,
+        "text": sig.text,
+        "span": {"start": sig.span.start, "end": sig.span.end} if sig.span is not None else None,
+        "detail": to_jsonable(sig.detail) if sig.detail else {},
+    }
+
+
+def verdict_json(doc_id: Any, verdict: Verdict) -> dict[str, Any]:
     return {
         "id": doc_id,
         "label": verdict.label,
         "score": verdict.score,
         "scores": verdict.scores,
-        "signals": to_jsonable(verdict.signals),
+        "signals": [signal_json(s) for s in verdict.signals],
         "lang": verdict.lang,
     }
 
