@@ -519,7 +519,8 @@ class CaptureService:
     def _settle(self, page: Page, cdp: CDPSession, run: _Run) -> None:
         """Make sure the page's script is not wedged, stop pending loads, scroll for lazy content."""
         try:
-            page.wait_for_function("() => true", timeout=LIVENESS_PROBE_S * 1000)
+            # Interval polling evaluates at once (raf polling would wait for a frame first).
+            page.wait_for_function("() => true", timeout=LIVENESS_PROBE_S * 1000, polling=1000)
         except PlaywrightError:
             # A script that never yields (while(1) alert() loops, busy loops) would hang every
             # later step; stop it and keep scripts off, noting that in the manifest.
@@ -575,21 +576,30 @@ class CaptureService:
             (out / rel).write_bytes(data)
             run.parts[name] = part_from_file(out, name, rel, media)
 
+        fits: list[bytes] = []  # the full-page image, when the page fits the viewport exactly
+
         def full() -> bytes:
-            height = int(
-                page.evaluate(
-                    "() => Math.max(document.documentElement ? document.documentElement.scrollHeight : 0,"
-                    " document.body ? document.body.scrollHeight : 0)"
-                )
-                or 0
-            )
-            width = page.viewport_size["width"] if page.viewport_size else 1366
+            size = page.evaluate(
+                "() => { const d = document.documentElement, b = document.body;"
+                " return [Math.max(d ? d.scrollHeight : 0, b ? b.scrollHeight : 0),"
+                " Math.max(d ? d.scrollWidth : 0, b ? b.scrollWidth : 0)]; }"
+            ) or [0, 0]
+            height, content_width = int(size[0] or 0), int(size[1] or 0)
+            vp = page.viewport_size or {"width": 1366, "height": 900}
+            width = vp["width"]
             if height > max_height:
                 run.notes.append(f"full-page screenshot clipped to {max_height} px of {height} px")
                 return page.screenshot(
                     full_page=True, timeout=run.ms(120), clip={"x": 0, "y": 0, "width": width, "height": max_height}
                 )
-            return page.screenshot(full_page=True, timeout=run.ms(120))
+            data = page.screenshot(full_page=True, timeout=run.ms(120))
+            if height <= vp["height"] and content_width <= width:
+                fits.append(data)
+            return data
+
+        def viewport() -> bytes:
+            # A page no larger than the viewport gives the same image; do not render it twice.
+            return fits[0] if fits else page.screenshot(timeout=run.ms(30))
 
         def dom() -> bytes:
             html = page.content()
@@ -616,7 +626,7 @@ class CaptureService:
         step("dom", dom)
         step("text", text)
         step("screenshot", full)
-        step("viewport", lambda: page.screenshot(timeout=run.ms(30)))
+        step("viewport", viewport)
         step("pdf", lambda: page.pdf(format="A4", print_background=True))
         step("mhtml", mhtml)
         run.final_url = page.url
