@@ -109,15 +109,9 @@ def draft_case_documents(s: Session, case: CaseRow, settings: Settings, policy: 
     )
     if not findings:
         return []
-    bundle_rows = list(
-        s.execute(
-            select(BundleRow)
-            .join(FindingEvidence, FindingEvidence.bundle_id == BundleRow.id)
-            .where(FindingEvidence.finding_id.in_([f.id for f in findings]))
-            .distinct()
-            .order_by(BundleRow.id)
-        ).scalars()
-    )
+    # An id subquery, not DISTINCT over the rows: PostgreSQL cannot compare JSON columns.
+    shown = select(FindingEvidence.bundle_id).where(FindingEvidence.finding_id.in_([f.id for f in findings]))
+    bundle_rows = list(s.execute(select(BundleRow).where(BundleRow.id.in_(shown)).order_by(BundleRow.id)).scalars())
     registry = s.get(RegistryEntryRow, case.registry_entry_id) if case.registry_entry_id else None
     decision = RouteDecision(
         route=case.route,
