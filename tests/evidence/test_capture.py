@@ -354,3 +354,25 @@ def test_popups_are_noted_and_closed(svc: CaptureService, site: str, data_dir: P
     b = svc.capture(f"{site}/popup", _out(data_dir))
     assert b.page_kind == "content" and b.part("screenshot").status == "ok"
     assert _network(b)["popups_closed"] in ([f"{site}/style.css"], ["about:blank"])
+
+
+def test_fast_screenshot_has_the_same_pixels_as_playwrights(svc: CaptureService, site: str, data_dir: Path) -> None:
+    """screenshot.png comes from CDP with optimizeForSpeed; the pixels must equal Playwright's own."""
+    import io
+
+    from PIL import Image, ImageChops
+
+    b = svc.capture(f"{site}/tall", _out(data_dir), options=CaptureOptions(max_height=3000))
+    proc = svc.browser_process
+    assert proc is not None
+    ctx = proc.browser.new_context(viewport={"width": 1366, "height": 900}, locale="ru-RU")
+    try:
+        page = ctx.new_page()
+        page.goto(f"{site}/tall")
+        ref = page.screenshot(full_page=True, clip={"x": 0, "y": 0, "width": 1366, "height": 3000})
+    finally:
+        ctx.close()
+    ours = Image.open(b.path / "screenshot.png").convert("RGB")
+    theirs = Image.open(io.BytesIO(ref)).convert("RGB")
+    assert ours.size == theirs.size == (1366, 3000)
+    assert ImageChops.difference(ours, theirs).getbbox() is None
