@@ -22,6 +22,7 @@ VARIANTS: dict[str, dict[str, object]] = {
     "char25+lex": {},
     "char25+word12+lex": {"analyzers": [["char_wb", 2, 5], ["word", 1, 2]]},
     "char14+lex": {"analyzers": [["char_wb", 1, 4]]},
+    "char25+lex C=1": {"C": 1.0},
     "char25+lex C=3": {"C": 3.0},
     "char25+lex C=30": {"C": 30.0},
     "char25+lex unsure-dropped": {"unsure_as": None},
@@ -63,8 +64,11 @@ def main() -> int:
             "seconds": round(time.time() - t0, 1),
         }
         print(name, json.dumps(results[name], ensure_ascii=False), flush=True)
+    # Merge with earlier runs so that variants can be measured a few at a time.
     out = Path(__file__).with_name("compare_results.json")
-    out.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    merged = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else {}
+    merged.update(results)
+    out.write_text(json.dumps(merged, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return 0
 
 

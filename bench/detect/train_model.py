@@ -51,9 +51,11 @@ def append_comparison(card: Path) -> None:
         return
     results = json.loads(results_file.read_text(encoding="utf-8"))
     lines = [
+        "",
         "## Alternatives measured (bench/detect/compare_models.py)",
         "",
         "Chosen by leave-one-source-out macro-F1 (mean over held-out sources); dev is reported, not used to choose.",
+        "Variants without a C use C=10; all use the same lexicons and fusion rules.",
         "",
         "| variant | LOSO mean | LOSO pooled | LOSO hard-neg FP | dev macro-F1 | dev hard-neg FP |",
         "|---|---|---|---|---|---|",

@@ -38,11 +38,11 @@ from kuzet.errors import DetectError
 from kuzet.records import LABELS
 
 DEFAULT_CONFIG: dict[str, Any] = {
-    "version": "lr-char25-lex-1",
+    "version": "lr-char25-lex-2",
     "analyzers": [["char_wb", 2, 5]],
     "n_features": 2**18,
     "min_df": 2,
-    "C": 10.0,
+    "C": 3.0,
     "dense": True,
     "dense_scale": 1.0,
     "unsure_as": "benign",
@@ -240,7 +240,7 @@ def train(
 
 def _fmt_report(name: str, r: dict[str, Any]) -> str:
     pc = r["per_class"]
-    cells = " | ".join(f"{pc[c]['f1']:.3f}" for c in LABELS)
+    cells = " | ".join(f"{pc[c]['f1']:.3f}" if pc[c]["support"] else "–" for c in LABELS)
     hn = r.get("hard_negative_fp_rate", 0.0)
     return f"| {name} | {r['n']} | {r['macro_f1']:.3f} | {cells} | {r['benign_fp_rate']:.3f} | {hn:.3f} |"
 
@@ -281,7 +281,8 @@ def write_model_card(path: Path, metrics: dict[str, Any]) -> None:
     lines += [
         "",
         "LOSO: each source repository (web pages count as one source, `web`) is held out in turn and scored by "
-        "the full detector trained on the others. Evaluation files were not used for training or tuning.",
+        "the full detector trained on the others. Evaluation files were not used for training or tuning. "
+        "A dash: no row of that class in the set.",
         "",
     ]
     path.write_text("\n".join(lines), encoding="utf-8")
