@@ -30,7 +30,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -931,4 +931,4 @@ def _cert_fingerprint(host: str, ip: Any, port: int, guard: AddressGuard) -> dic
     }
 
 
-__all__ = ["BrowserMissing", "CaptureOptions", "CaptureService", "asdict"]
+__all__ = ["BrowserMissing", "CaptureOptions", "CaptureService"]
