@@ -82,6 +82,12 @@ def pss_bytes(pids: list[int]) -> int:
     return total
 
 
+def cpu_seconds() -> float:
+    """CPU used by this process and its reaped children (driver and chromium, once stopped)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 class MemorySampler:
     def __init__(self) -> None:
         self.peak = 0
@@ -128,12 +134,14 @@ def run(pool_n: int, launch_n: int, out: Path) -> dict[str, object]:
         return dt
 
     # Pool: one browser for every capture (the first capture pays for the launch, as in service).
+    cpu0 = cpu_seconds()
     with MemorySampler() as mem:
         svc = CaptureService(settings)
         t0 = time.perf_counter()
         times = [one(svc) for _ in range(pool_n)]
         pool_wall = time.perf_counter() - t0
         svc.close()
+    pool_cpu = cpu_seconds() - cpu0
     results["pool"] = {
         "captures": pool_n,
         "wall_s": round(pool_wall, 2),
@@ -143,7 +151,9 @@ def run(pool_n: int, launch_n: int, out: Path) -> dict[str, object]:
         "first_s_incl_launch": round(times[0], 3),
         "peak_rss_sum_mb": round(mem.peak / 2**20, 1),
         "peak_pss_mb": round(mem.peak_pss / 2**20, 1),
+        "cpu_s_per_capture": round(pool_cpu / pool_n, 3),
     }
+    cpu0 = cpu_seconds()
     with MemorySampler() as mem:
         t0 = time.perf_counter()
         times = []
@@ -152,6 +162,7 @@ def run(pool_n: int, launch_n: int, out: Path) -> dict[str, object]:
             times.append(one(svc))
             svc.close()
         launch_wall = time.perf_counter() - t0
+    launch_cpu = cpu_seconds() - cpu0
     results["launch_per_capture"] = {
         "captures": launch_n,
         "wall_s": round(launch_wall, 2),
@@ -159,10 +170,13 @@ def run(pool_n: int, launch_n: int, out: Path) -> dict[str, object]:
         "median_s": round(statistics.median(times), 3),
         "peak_rss_sum_mb": round(mem.peak / 2**20, 1),
         "peak_pss_mb": round(mem.peak_pss / 2**20, 1),
+        "cpu_s_per_capture": round(launch_cpu / launch_n, 3),
     }
     pool_rate = results["pool"]["per_minute"]  # type: ignore[index]
     launch_rate = results["launch_per_capture"]["per_minute"]  # type: ignore[index]
     results["speedup"] = round(pool_rate / launch_rate, 2)
+    # CPU cost does not depend on what else runs on the machine: the fairer comparison when shared.
+    results["cpu_ratio"] = round(launch_cpu / launch_n / (pool_cpu / pool_n), 2)
     sample = tmp / "bundles" / "b1"
     results["sample_bundle_verifies"] = verify_bundle(sample).ok
     results["sample_bundle_bytes"] = sum(f.stat().st_size for f in sample.iterdir())
