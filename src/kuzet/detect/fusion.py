@@ -41,8 +41,6 @@ REPORT_CAP = 5.0
 SPARSE_MIN_CHARS = 600
 SPARSE_MAX_DENSITY = 2.5  # lexicon weight of the leading category per 1,000 characters
 SPARSE_SHIFT = 1.5
-# Or a text of some length whose only cue is one word ("the old casino strip" in a blog index).
-SINGLE_MENTION_MIN_CHARS = 600
 _SUPPORT_MIN_EVIDENCE = 2.0
 _SUPPORT_BONUS = 1.0
 MAX_PHRASE_SIGNALS = 25
@@ -123,14 +121,10 @@ def fuse(
         )
     chars = sum(len(f.norm.text) for f in analysis.fields)
     leading = max(VIOLATIONS, key=lambda c: logits.get(c, -math.inf))
-    cta = cats.get("call_to_action", 0.0)
-    if chars >= SINGLE_MENTION_MIN_CHARS and cta < 2.0:
+    if chars >= SPARSE_MIN_CHARS and cats.get("call_to_action", 0.0) < 2.0:
         # Every occurrence counts here: a page repeating its offer is dense, whatever it repeats.
         density = sum(m.weight for m in analysis.matches if m.category == leading) * 1000.0 / chars
-        distinct = len({m.name for m in analysis.matches if m.category == leading})
-        sparse = chars >= SPARSE_MIN_CHARS and density < SPARSE_MAX_DENSITY
-        single = distinct <= 1 and cta < 1.0
-        if (sparse or single) and logits[leading] > logits["benign"]:
+        if density < SPARSE_MAX_DENSITY and logits[leading] > logits["benign"]:
             logits["benign"] += SPARSE_SHIFT
             boosted = True
             rules.append(
