@@ -105,14 +105,17 @@ class _Driver(threading.local):
 _DRIVER = _Driver()
 
 
-def _acquire_driver() -> Playwright:
+def acquire_driver() -> Playwright:
+    """This thread's Playwright (started on first use). Anything else in kuzet that drives a
+    browser with the sync API in the same thread must share it: a second ``sync_playwright()``
+    in one thread fails with "Sync API inside the asyncio loop". Pair with ``release_driver``."""
     if _DRIVER.playwright is None:
         _DRIVER.playwright = sync_playwright().start()
     _DRIVER.refs += 1
     return _DRIVER.playwright
 
 
-def _release_driver(pw: Playwright) -> None:
+def release_driver(pw: Playwright) -> None:
     if _DRIVER.playwright is not pw:
         return
     _DRIVER.refs -= 1
@@ -158,7 +161,7 @@ class BrowserProcess:
 
     def stop(self) -> None:
         self.close()
-        _release_driver(self.playwright)
+        release_driver(self.playwright)
 
 
 def launch(executable: str, resolve_map: dict[str, str], *, timeout_s: float = 30.0) -> BrowserProcess:
@@ -170,13 +173,13 @@ def launch(executable: str, resolve_map: dict[str, str], *, timeout_s: float = 3
         )
     me = os.getpid()
     before = set(descendants(me))
-    pw = _acquire_driver()
+    pw = acquire_driver()
     try:
         browser = pw.chromium.launch(
             executable_path=executable, headless=True, args=launch_args(resolve_map), timeout=timeout_s * 1000
         )
     except Exception as e:
-        _release_driver(pw)
+        release_driver(pw)
         raise BrowserMissing(f"chromium at {executable!r} could not be launched: {str(e)[:500]}") from e
     table = _proc_table()
     new = [p for p in descendants(me, table) if p not in before]
