@@ -16,6 +16,7 @@ import http.server
 import json
 import os
 import platform
+import shutil
 import statistics
 import tempfile
 import threading
@@ -194,6 +195,7 @@ def run(pool_n: int, launch_n: int, out: Path) -> dict[str, object]:
         "once per process, PSS splits them",
     }
     srv.shutdown()
+    shutil.rmtree(tmp, ignore_errors=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     return results
