@@ -32,7 +32,10 @@ def _demo(data: Path, port: int) -> subprocess.Popen[str]:
     env["KUZET_DATA_DIR"] = str(data)
     return subprocess.Popen(
         [sys.executable, "-m", "kuzet.cli", "demo", "--no-serve", "--json", "--sandbox-port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -81,8 +84,10 @@ def test_demo_killed_and_resumed_finds_everything_once(tmp_path: Path) -> None:
         assert q("SELECT key FROM cases GROUP BY key HAVING count(*) > 1") == []
         bundles = q("SELECT path FROM evidence_bundles")
         notes = q("SELECT path FROM notifications")
-        fails = q("SELECT count(*) FROM findings f LEFT JOIN finding_evidence e ON e.finding_id = f.id "
-                  "WHERE e.bundle_id IS NULL")
+        fails = q(
+            "SELECT count(*) FROM findings f LEFT JOIN finding_evidence e ON e.finding_id = f.id "
+            "WHERE e.bundle_id IS NULL"
+        )
     assert fails == [(0,)]  # every finding has its evidence
     on_disk = sorted(p.name for p in (data / "evidence").iterdir())
     assert sorted(Path(p).name for (p,) in bundles) == on_disk  # no orphan capture folders

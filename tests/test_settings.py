@@ -43,8 +43,20 @@ def test_bad_values_are_config_errors() -> None:
 
 
 @pytest.mark.parametrize(
-    "ip", ["127.0.0.1", "10.1.2.3", "192.168.0.1", "172.16.5.5", "169.254.169.254", "::1", "fe80::1", "100.64.0.1",
-           "0.0.0.0", "::ffff:127.0.0.1", "fd00:ec2::254"],
+    "ip",
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "192.168.0.1",
+        "172.16.5.5",
+        "169.254.169.254",
+        "::1",
+        "fe80::1",
+        "100.64.0.1",
+        "0.0.0.0",
+        "::ffff:127.0.0.1",
+        "fd00:ec2::254",
+    ],
 )
 def test_production_guard_refuses_non_public(ip: str) -> None:
     with pytest.raises(BlockedAddress):

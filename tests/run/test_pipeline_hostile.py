@@ -16,8 +16,19 @@ from kuzet.sandbox.server import SandboxServer
 from kuzet.settings import Settings
 from kuzet.store.models import AuditEvent, DocumentRow, JobRow, SnapshotRow
 
-PATHS = ["/redirect-loop", "/endless", "/cp1251-lying", "/koi8r", "/slow", "/gzip-bomb", "/error-500", "/missing",
-         "/binary.html", "/redirect-metadata", "/redirect-chain/5"]
+PATHS = [
+    "/redirect-loop",
+    "/endless",
+    "/cp1251-lying",
+    "/koi8r",
+    "/slow",
+    "/gzip-bomb",
+    "/error-500",
+    "/missing",
+    "/binary.html",
+    "/redirect-metadata",
+    "/redirect-chain/5",
+]
 
 
 def _closed_port() -> int:
@@ -28,9 +39,15 @@ def _closed_port() -> int:
 
 def test_hostile_pages_and_unreachable_site(db, tmp_path) -> None:
     with SandboxServer() as srv:
-        settings = Settings(mode="development", data_dir=tmp_path / "data", database_url=db.url,
-                            resolve=srv.resolve_setting, total_timeout=4.0, read_timeout=2.0,
-                            max_body_bytes=2_000_000)
+        settings = Settings(
+            mode="development",
+            data_dir=tmp_path / "data",
+            database_url=db.url,
+            resolve=srv.resolve_setting,
+            total_timeout=4.0,
+            read_timeout=2.0,
+            max_body_bytes=2_000_000,
+        )
         queue = SqlTaskQueue(db)
         jobs = [fetch_job(srv.url("hostile.test", p), source_id=None) for p in PATHS]
         jobs.append(fetch_job(f"http://127.0.0.1:{_closed_port()}/", source_id=None))

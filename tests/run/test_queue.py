@@ -53,8 +53,9 @@ def test_expired_lease_is_claimed_again(db) -> None:
 def test_orphans_of_dead_processes_are_released(db) -> None:
     q = SqlTaskQueue(db)
     q.enqueue([NewJob("fetch", "f:orphan")])
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True, check=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     import socket
 
     job = q.claim(f"{socket.gethostname()}:{dead}")

@@ -20,19 +20,34 @@ def _seed(settings: Settings, tmp_path: Path) -> int:
     (bundle_dir / "dom.html").write_text(HOSTILE)
     (tmp_path / "secret.txt").write_text("top secret")
     with db.session() as s:
-        doc = DocumentRow(url=f"http://x.test/{HOSTILE}", kind="page", title=HOSTILE, text=HOSTILE, content_sha256="a" * 64)
+        doc = DocumentRow(
+            url=f"http://x.test/{HOSTILE}", kind="page", title=HOSTILE, text=HOSTILE, content_sha256="a" * 64
+        )
         s.add(doc)
         s.flush()
-        v = VerdictRow(document_id=doc.id, label="gambling", score=0.9, scores={}, detector="t",
-                       signals=[{"kind": "phrase", "category": "gambling", "name": HOSTILE, "weight": 1.0, "text": HOSTILE}])
+        v = VerdictRow(
+            document_id=doc.id,
+            label="gambling",
+            score=0.9,
+            scores={},
+            detector="t",
+            signals=[{"kind": "phrase", "category": "gambling", "name": HOSTILE, "weight": 1.0, "text": HOSTILE}],
+        )
         s.add(v)
         s.flush()
         f = FindingRow(document_id=doc.id, verdict_id=v.id, url=doc.url, label="gambling", score=0.9)
         s.add(f)
-        b = BundleRow(job_key="capture:x", url=doc.url, path=str(bundle_dir), manifest_sha256="b" * 64,
-                      parts=[{"name": "viewport", "path": "viewport.png", "status": "ok", "media_type": "image/png"},
-                             {"name": "dom", "path": "dom.html", "status": "ok", "media_type": "text/html"},
-                             {"name": "escape", "path": "../secret.txt", "status": "ok"}])
+        b = BundleRow(
+            job_key="capture:x",
+            url=doc.url,
+            path=str(bundle_dir),
+            manifest_sha256="b" * 64,
+            parts=[
+                {"name": "viewport", "path": "viewport.png", "status": "ok", "media_type": "image/png"},
+                {"name": "dom", "path": "dom.html", "status": "ok", "media_type": "text/html"},
+                {"name": "escape", "path": "../secret.txt", "status": "ok"},
+            ],
+        )
         s.add(b)
         s.flush()
         s.add(FindingEvidence(finding_id=f.id, bundle_id=b.id))
