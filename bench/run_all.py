@@ -27,6 +27,16 @@ def rows() -> list[str]:
             continue
         for line in data.get("readme_rows") or []:
             out.append(f"| {line[0]} | {line[1]} |")
+        if path.name == "capture.json":
+            pool, per = data["pool"], data["launch_per_capture"]
+            out.append(
+                f"| evidence captures, reused browser (`bench/evidence/bench_capture.py`) | {pool['per_minute']}/min, "
+                f"median {pool['median_s']} s, {pool['cpu_s_per_capture']} CPU-s each, peak PSS {pool['peak_pss_mb']} MB |"
+            )
+            out.append(
+                f"| evidence captures, browser launched per capture | {per['per_minute']}/min "
+                f"(pool is {data['speedup']}x faster, {data['cpu_ratio']}x less CPU) |"
+            )
         if path.name == "demo.json":
             out.append(
                 f"| `kuzet demo --no-serve --json`, empty data folder | {data['wall_s']} s wall, "
