@@ -157,39 +157,70 @@ def evaluate_cmd(
     out: Annotated[Path | None, typer.Option(help="Write the full report as JSON here.")] = None,
 ) -> None:
     """Per-class precision/recall/F1, macro-F1, hard-negative false-positive rate, confusion matrix."""
-    from kuzet.detect.stream import evaluate, format_report
+    from kuzet.detect.stream import evaluate
 
     if not data.is_file():
         raise _fail(f"no such file: {data}")
     try:
-        report: dict[str, Any] = {"plain": evaluate(data, obfuscate=False)}
-        if obfuscation:
-            report["obfuscated"] = evaluate(data, obfuscate=True)
-            report["obfuscation_drop"] = round(report["plain"]["macro_f1"] - report["obfuscated"]["macro_f1"], 4)
+        report = evaluate(data, obfuscate=obfuscation)
     except KuzetError as e:
         raise _fail(str(e)) from e
-    Console().print(format_report(report))
+    _print_eval(report, Console())
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def _print_eval(report: dict[str, Any], console: Console) -> None:
+    from rich.table import Table
+
+    labels = list(report["per_class"])
+    t = Table(title=f"{report['n']} texts: macro-F1 {report['macro_f1']:.4f}")
+    for col in ("label", "precision", "recall", "F1", "support"):
+        t.add_column(col)
+    for lab, m in report["per_class"].items():
+        t.add_row(lab, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
+    console.print(t)
+    c = Table(title="confusion (rows: gold, columns: predicted)")
+    c.add_column("gold")
+    for lab in labels:
+        c.add_column(lab)
+    for g in labels:
+        c.add_row(g, *(str(report["confusion"].get(g, {}).get(p, 0)) for p in labels))
+    console.print(c)
+    console.print(
+        f"hard-negative false-positive rate {report.get('hard_negative_fp_rate', 0):.4f} "
+        f"(of {report.get('hard_negative_n', 0)}); benign FP rate {report['benign_fp_rate']:.4f}; "
+        f"{report.get('docs_per_second')} docs/s"
+    )
+    if "obfuscated" in report:
+        console.print(
+            f"under obfuscation: macro-F1 {report['obfuscated']['macro_f1']:.4f} "
+            f"(drop {report['obfuscation_drop']:.4f}), hard-negative FP "
+            f"{report['obfuscated'].get('hard_negative_fp_rate', 0):.4f}"
+        )
 
 
 @app.command()
 def train(
     data: Annotated[list[Path], typer.Option("--data", help="Labelled JSONL file(s); repeat the option.")],
     out: Annotated[Path | None, typer.Option(help="Model file to write (default: the packaged model).")] = None,
+    eval_data: Annotated[list[Path] | None, typer.Option("--eval", help="Held-out JSONL to report on.")] = None,
 ) -> None:
-    """Train the learned classifier and write the model file with its model card."""
+    """Train the learned classifier (leave-one-source-out report) and write the model with its card."""
+    from kuzet.detect.detector import packaged_model_path
     from kuzet.detect.training import train as train_model
 
-    for p in data:
+    for p in [*data, *(eval_data or [])]:
         if not p.is_file():
             raise _fail(f"no such file: {p}")
+    target = out or packaged_model_path()
     try:
-        metrics = train_model(list(data), out)
+        metrics = train_model(list(data), target, eval_paths=list(eval_data or []))
     except KuzetError as e:
         raise _fail(str(e)) from e
-    sys.stdout.write(json.dumps(metrics, ensure_ascii=False, indent=2) + "\n")
+    err.print(f"model written to {target} (card: {target.parent / 'MODEL_CARD.md'})")
+    sys.stdout.write(json.dumps(metrics, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
 @app.command()
