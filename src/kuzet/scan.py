@@ -15,7 +15,7 @@ from typing import Any
 from kuzet.errors import CaptureError
 from kuzet.records import Verdict, to_jsonable
 from kuzet.run.services import Services
-from kuzet.run.stages import read_images
+from kuzet.run.stages import detection_title, read_images
 from kuzet.settings import Settings
 
 
@@ -57,7 +57,12 @@ def scan_url(settings: Settings, url: str, *, out_dir: Path | None = None, captu
             image_text = read_images(services, doc.images, cache)
             page_html = html if doc.kind == "page" else None
             verdicts.append(
-                (doc, services.detector.detect(doc.text, title=doc.title, image_text=image_text, html=page_html))
+                (
+                    doc,
+                    services.detector.detect(
+                        doc.text, title=detection_title(doc.kind, doc.title), image_text=image_text, html=page_html
+                    ),
+                )
             )
         if any(d.kind == "telegram_post" for d, _ in verdicts):
             result["posts"] = [

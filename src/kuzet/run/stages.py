@@ -234,7 +234,9 @@ class Pipeline:
                 html = self.sv.blobs.get(snap_row.sha256).decode(snap_row.encoding or "utf-8", errors="replace")
             image_text = read_images(self.sv, doc_row.images or [], self._image_cache)
             doc_row.image_text = image_text
-            verdict = detector.detect(doc_row.text, title=doc_row.title, image_text=image_text, html=html)
+            verdict = detector.detect(
+                doc_row.text, title=detection_title(doc_row.kind, doc_row.title), image_text=image_text, html=html
+            )
             existing = VerdictRow(
                 document_id=doc_row.id,
                 label=verdict.label,
@@ -464,6 +466,11 @@ class Pipeline:
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def detection_title(kind: str, title: str) -> str:
+    """The title detection reads: a post is judged on its own text, not on its channel's name."""
+    return "" if kind == "telegram_post" else title
 
 
 def read_images(services: Services, urls: list[Any], cache: dict[str, str]) -> str:
