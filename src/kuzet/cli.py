@@ -228,11 +228,14 @@ def scan(
     url: Annotated[str, typer.Argument(help="The page (or t.me/s/NAME channel preview) to scan.")],
     out: Annotated[Path | None, typer.Option(help="Folder for the evidence bundle.")] = None,
     capture: Annotated[bool, typer.Option(help="Capture evidence with the browser.")] = True,
+    allow_private: Annotated[
+        bool, typer.Option("--allow-private", help="Let this scan reach private and loopback addresses.")
+    ] = False,
 ) -> None:
     """Fetch, detect and capture one page; print a JSON summary (verdict, signals, indicators, bundle)."""
     from kuzet.scan import scan_url
 
-    settings = _settings()
+    settings = _settings(allow_private=True if allow_private else None)
     try:
         result = scan_url(settings, url, out_dir=out, capture=capture)
     except KuzetError as e:

@@ -28,8 +28,8 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
         "signals": to_jsonable(v.signals),
         "indicators": [
             {"kind": i.kind, "value": i.display, "valid": i.valid, **({"detail": i.detail} if i.detail else {})}
-            for i in v.indicators
-        ],
+            for i in {(i.kind, i.value): i for i in reversed(v.indicators)}.values()  # text and markup agree
+        ][::-1],
     }
 
 

@@ -75,7 +75,8 @@ class AddressGuard:
             return
         raise BlockedAddress(
             f"{host or ip_text} resolves to non-public address {ip}; refused in production mode "
-            "(set KUZET_MODE=development to reach loopback test servers)",
+            "(set KUZET_MODE=development, or KUZET_ALLOW_PRIVATE=1 / `kuzet scan --allow-private`, "
+            "to reach local test servers)",
             url=url,
         )
 
