@@ -65,6 +65,7 @@ def test_scan_refuses_loopback_in_production(sandbox: SandboxServer, tmp_path: P
     res = CliRunner().invoke(app, ["scan", "--no-capture", f"http://127.0.0.1:{sandbox.port}/"])
     assert res.exit_code == 2
     assert "non-public address" in res.output and "--allow-private" in res.output
-    ok = CliRunner().invoke(app, ["scan", "--no-capture", "--allow-private",
-                                  f"http://127.0.0.1:{sandbox.port}/_site/dala-news.test/"])
+    ok = CliRunner().invoke(
+        app, ["scan", "--no-capture", "--allow-private", f"http://127.0.0.1:{sandbox.port}/_site/dala-news.test/"]
+    )
     assert ok.exit_code == 0 and json.loads(ok.stdout)["label"] == "benign"
