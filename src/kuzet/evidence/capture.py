@@ -53,6 +53,7 @@ from playwright.sync_api import Error as PlaywrightError
 from kuzet.errors import BrowserMissing, CaptureError, EvidenceError, FetchError
 from kuzet.evidence.browser import BrowserProcess, Watchdog, launch
 from kuzet.evidence.pagekind import classify_page
+from kuzet.evidence.report import LANGS, write_reports
 from kuzet.evidence.seal import part_from_file, seal_bundle
 from kuzet.evidence.signing import Signer
 from kuzet.evidence.wacz import build_wacz
@@ -90,6 +91,12 @@ PARTS_MIN_S = 8.0
 SCROLL_PAUSE_MS = 40
 LAZY_WAIT_MS = 400
 MAX_SCROLL_STEPS = 40
+REPORT_TIMEOUT_S = 30.0
+# Page numbers in the report's footer (Chromium fills the pageNumber / totalPages spans).
+REPORT_FOOTER = (
+    '<div style="font-size:7pt;width:100%;text-align:center;color:#555">'
+    '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
+)
 PART_ORDER = ("screenshot", "viewport", "pdf", "mhtml", "dom", "text")
 PART_FILES = {
     "screenshot": ("screenshot.png", "image/png"),
@@ -244,6 +251,40 @@ class CaptureService:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+    # ---- the inspection report -----------------------------------------------------------
+    def write_report(self, bundle_path: Path, langs: tuple[str, ...] = LANGS) -> list[Path]:
+        """Write ``report.<lang>.pdf`` (the inspection report, «ПРОТОКОЛ осмотра») for a sealed
+        bundle, printed by this service's Chromium, and record them in the custody log."""
+        self._check_thread()
+        proc = self._browser(CaptureOptions().recycle_every)
+
+        def pdf(html: str) -> bytes:
+            # Our own HTML, but it quotes hostile titles and text: no scripts, no network.
+            ctx = proc.browser.new_context(java_script_enabled=False, offline=True, service_workers="block")
+            try:
+                ctx.route("**/*", lambda route: route.abort("blockedbyclient"))
+                page = ctx.new_page()
+                with Watchdog(proc, REPORT_TIMEOUT_S + WATCHDOG_GRACE_S) as dog:
+                    try:
+                        page.set_content(html, wait_until="load", timeout=REPORT_TIMEOUT_S * 1000)
+                        return page.pdf(
+                            format="A4",
+                            print_background=True,
+                            prefer_css_page_size=True,
+                            display_header_footer=True,
+                            header_template="<span></span>",
+                            footer_template=REPORT_FOOTER,
+                        )
+                    except PlaywrightError as e:
+                        if dog.fired:
+                            proc.crashed = True
+                        raise EvidenceError(f"printing the report failed: {_err(e)}", path=bundle_path) from e
+            finally:
+                with contextlib.suppress(PlaywrightError):
+                    ctx.close()
+
+        return write_reports(Path(bundle_path), langs, pdf=pdf, signer=self.signer)
 
     # ---- the capture ---------------------------------------------------------------------
     def capture(

@@ -30,7 +30,7 @@ from kuzet.evidence.signing import Signer, key_id_of, verify_signature
 
 CUSTODY_FILE = "custody.jsonl"
 GENESIS = "0" * 64
-ACTIONS = ("captured", "sealed", "exported", "viewed", "transferred", "verified")
+ACTIONS = ("captured", "sealed", "report_written", "exported", "viewed", "transferred", "verified")
 
 
 def _os_user() -> str:

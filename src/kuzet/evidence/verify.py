@@ -3,7 +3,8 @@
 Checks, each reported by name: manifest readable and canonical; signature over manifest.json by
 public_key.pem, whose key id matches the manifest (and, optionally, a trusted set); every listed
 part present with the listed size and SHA-256; no unlisted file; SHA256SUMS agreeing with the
-manifest; the RFC 3161 token (if present) covering manifest.json; the custody hash chain.
+manifest; the RFC 3161 token (if present) covering manifest.json; the custody hash chain; the
+inspection reports (report.<lang>.pdf) against their signed ``report_written`` custody line.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from kuzet.errors import EvidenceError
 from kuzet.evidence.canonical import canonical_json, sha256_bytes, sha256_file
 from kuzet.evidence.custody import verify_custody
+from kuzet.evidence.report_files import check_reports
 from kuzet.evidence.seal import (
     FORMAT,
     MANIFEST_FILE,
@@ -134,15 +136,6 @@ def verify_bundle(path: Path, tsa_cert: Path | None = None, trusted_key_ids: set
     _check_signature(root, data, manifest, trusted_key_ids, fail, ok)
     listed = _check_parts(root, manifest, fail, ok)
 
-    for f in sorted(root.rglob("*")):
-        rel = f.relative_to(root).as_posix()
-        if f.is_dir():
-            continue
-        if f.is_symlink():
-            fail.append(f"{rel}: symbolic link inside the bundle")
-        elif rel not in listed and rel not in SIDE_FILES:
-            fail.append(f"{rel}: file not listed in the manifest")
-
     tsr = root / TIMESTAMP_FILE
     if tsr.is_file():
         try:
@@ -172,4 +165,17 @@ def verify_bundle(path: Path, tsa_cert: Path | None = None, trusted_key_ids: set
     if not custody_fail:
         signed = sum(1 for e in entries if e.get("sig"))
         ok.append(f"custody.jsonl: hash chain intact ({len(entries)} entries, {signed} signed)")
+    # Inspection reports are written after sealing; the signed custody line vouches for them.
+    report_fail, report_ok, reports = check_reports(root, entries, sha256_bytes(data))
+    fail.extend(report_fail)
+    ok.extend(report_ok)
+
+    for f in sorted(root.rglob("*")):
+        rel = f.relative_to(root).as_posix()
+        if f.is_dir():
+            continue
+        if f.is_symlink():
+            fail.append(f"{rel}: symbolic link inside the bundle")
+        elif rel not in listed and rel not in SIDE_FILES and rel not in reports:
+            fail.append(f"{rel}: file not listed in the manifest")
     return VerifyReport(ok=not fail, failures=fail, checks=ok, manifest=manifest)
