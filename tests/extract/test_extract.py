@@ -19,11 +19,21 @@ FIXTURES = Path(__file__).parent / "fixtures"
 HABR = Path("/work/shared/data/telegram/channel_preview_habr_com.html")
 
 
-def snap(body: bytes, url: str, ctype: str = "text/html", encoding: str | None = "utf-8",
-         status: int = 200) -> Snapshot:
-    return Snapshot(url=url, final_url=url, status=status, headers={}, body=body, content_type=ctype,
-                    encoding=encoding, fetched_at=datetime.now(UTC), elapsed_ms=1,
-                    sha256=hashlib.sha256(body).hexdigest())
+def snap(
+    body: bytes, url: str, ctype: str = "text/html", encoding: str | None = "utf-8", status: int = 200
+) -> Snapshot:
+    return Snapshot(
+        url=url,
+        final_url=url,
+        status=status,
+        headers={},
+        body=body,
+        content_type=ctype,
+        encoding=encoding,
+        fetched_at=datetime.now(UTC),
+        elapsed_ms=1,
+        sha256=hashlib.sha256(body).hexdigest(),
+    )
 
 
 def fixture(name: str) -> bytes:
@@ -31,6 +41,7 @@ def fixture(name: str) -> bytes:
 
 
 # --- Telegram -------------------------------------------------------------------------------
+
 
 def test_telegram_preview_from_local_host() -> None:
     docs = extract(snap(fixture("telegram_channel.html"), "http://127.0.0.1:8000/s/lucky_bets_kz"))
@@ -78,14 +89,24 @@ def test_real_habr_preview() -> None:
     assert all(p.text for p in page.posts)
 
 
-@pytest.mark.parametrize(("text", "value"), [("1.2K", 1200), ("3.4M", 3_400_000), ("987", 987),
-                                             ("12 345 subscribers", 12345), ("2,5K", 2500), ("", None),
-                                             ("n/a", None)])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("1.2K", 1200),
+        ("3.4M", 3_400_000),
+        ("987", 987),
+        ("12 345 subscribers", 12345),
+        ("2,5K", 2500),
+        ("", None),
+        ("n/a", None),
+    ],
+)
 def test_parse_count(text: str, value: int | None) -> None:
     assert parse_count(text) == value
 
 
 # --- Pages ----------------------------------------------------------------------------------
+
 
 def test_casino_landing_keeps_what_trafilatura_drops() -> None:
     html = fixture("casino_landing.html").decode()
@@ -93,8 +114,18 @@ def test_casino_landing_keeps_what_trafilatura_drops() -> None:
     main = trafilatura.extract(html, url=url, include_comments=False, favor_recall=True) or ""
     assert "Бонус 500%" not in main  # the premise: the main-text extractor keeps only the SEO article
     doc = page_document(html, url)
-    for phrase in ("Бонус 500% на первый депозит", "Промокод STAR500", "Ставки на спорт", "Слоты", "Регистрация",
-                   "USDT TRC20", "Получить бонус", "Введите промокод", "Curacao", "Как выбрать игровой автомат"):
+    for phrase in (
+        "Бонус 500% на первый депозит",
+        "Промокод STAR500",
+        "Ставки на спорт",
+        "Слоты",
+        "Регистрация",
+        "USDT TRC20",
+        "Получить бонус",
+        "Введите промокод",
+        "Curacao",
+        "Как выбрать игровой автомат",
+    ):
         assert phrase in doc.text, phrase
     assert doc.text.startswith("Как выбрать игровой автомат")  # main text first
     assert "gtag" not in doc.text and "display:none" not in doc.text
@@ -104,8 +135,12 @@ def test_casino_landing_keeps_what_trafilatura_drops() -> None:
     assert doc.meta["description"].startswith("Играй в слоты")
     assert "https://t.me/azino_support" in doc.links and "https://t.me/azino_star_bot" in doc.links
     assert not any(link.startswith("mailto:") for link in doc.links)
-    for img in ("https://azino-star.test/games/book.webp", "https://azino-star.test/games/sweet-320.webp",
-                "https://azino-star.test/img/hero-bg.jpg", "https://azino-star.test/img/og.jpg"):
+    for img in (
+        "https://azino-star.test/games/book.webp",
+        "https://azino-star.test/games/sweet-320.webp",
+        "https://azino-star.test/img/hero-bg.jpg",
+        "https://azino-star.test/img/og.jpg",
+    ):
         assert img in doc.images, img
     assert doc.meta["image_alts"]["https://azino-star.test/pay/usdt.svg"] == "USDT TRC20"
 
@@ -128,15 +163,21 @@ def test_cp1251_page_uses_snapshot_encoding() -> None:
 
 def test_combine_dedupes_and_bounds() -> None:
     main = "Long paragraph about the history of slot machines and their mechanics in detail."
-    blocks = ["Слоты", "Long paragraph about the history of slot machines and their mechanics in detail.",
-              "Бонус", "Бонус"]
+    blocks = [
+        "Слоты",
+        "Long paragraph about the history of slot machines and their mechanics in detail.",
+        "Бонус",
+        "Бонус",
+    ]
     assert combine(main, blocks).split("\n") == [main, "", "Слоты", "Бонус"]
     assert len(combine("", ["x" * 300] * 1000, limit=5000)) <= 5000
 
 
 def test_visible_text_blocks_and_attributes() -> None:
-    html = ("<body><div>Получите <b>бонус</b> 500%</div><script>var a='hidden'</script>"
-            "<img src=x alt='Кэшбэк 10%'><input type=submit value='Играть'><p>a<br>b</p></body>")
+    html = (
+        "<body><div>Получите <b>бонус</b> 500%</div><script>var a='hidden'</script>"
+        "<img src=x alt='Кэшбэк 10%'><input type=submit value='Играть'><p>a<br>b</p></body>"
+    )
     assert visible_text(html).split("\n") == ["Получите бонус 500%", "Кэшбэк 10% Играть", "a", "b"]
 
 
@@ -172,9 +213,11 @@ def test_absolute_links() -> None:
 
 # --- Feeds, text, dispatch --------------------------------------------------------------------
 
+
 def test_rss_feed_cp1251() -> None:
-    docs = extract(snap(fixture("feed_rss.xml"), "https://bets-news.test/rss", ctype="application/rss+xml",
-                        encoding="cp1251"))
+    docs = extract(
+        snap(fixture("feed_rss.xml"), "https://bets-news.test/rss", ctype="application/rss+xml", encoding="cp1251")
+    )
     assert [d.kind for d in docs] == ["feed_item", "feed_item"]
     first, second = docs
     assert first.title == "Новый бонус & фриспины"

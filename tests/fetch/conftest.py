@@ -56,8 +56,9 @@ def _make_handler(state: Hostile, bomb: bytes) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
             pass
 
-        def _send(self, status: int, body: bytes, ctype: str = "text/html; charset=utf-8",
-                  extra: dict[str, str] | None = None) -> None:
+        def _send(
+            self, status: int, body: bytes, ctype: str = "text/html; charset=utf-8", extra: dict[str, str] | None = None
+        ) -> None:
             self.send_response(status)
             if ctype:
                 self.send_header("Content-Type", ctype)
@@ -144,8 +145,9 @@ def _make_handler(state: Hostile, bomb: bytes) -> type[BaseHTTPRequestHandler]:
                 body = f"<html><body><p>{RUSSIAN * 2}</p></body></html>".encode("koi8-r")
                 self._send(200, body, "text/html; charset=windows-1251")
             elif path == "/meta-cp1251":
-                body = ('<html><head><meta charset="windows-1251"></head><body>'
-                        f"<p>{RUSSIAN}</p></body></html>").encode("cp1251")
+                body = (f'<html><head><meta charset="windows-1251"></head><body><p>{RUSSIAN}</p></body></html>').encode(
+                    "cp1251"
+                )
                 self._send(200, body, "text/html")
             elif path == "/utf8-declared-cp1251":
                 self._send(200, page, "text/html; charset=windows-1251")
@@ -204,8 +206,13 @@ def hostile() -> Iterator[Hostile]:
 @pytest.fixture
 def dev_settings(tmp_path: Path) -> Callable[..., Settings]:
     def make(**kw: object) -> Settings:
-        base: dict[str, object] = {"mode": "development", "data_dir": tmp_path, "total_timeout": 5.0,
-                                   "connect_timeout": 2.0, "read_timeout": 2.0}
+        base: dict[str, object] = {
+            "mode": "development",
+            "data_dir": tmp_path,
+            "total_timeout": 5.0,
+            "connect_timeout": 2.0,
+            "read_timeout": 2.0,
+        }
         base.update(kw)
         return Settings(**base)  # type: ignore[arg-type]
 

@@ -223,8 +223,7 @@ def test_octet_stream_html_is_sniffed(hostile: Hostile, dev_settings: MakeSettin
 def test_conditional_request_304(hostile: Hostile, dev_settings: MakeSettings) -> None:
     with Fetcher(dev_settings()) as f:
         first = f.fetch(hostile.url("/etag"))
-        again = f.fetch(hostile.url("/etag"), etag=first.headers["etag"],
-                        last_modified=first.headers["last-modified"])
+        again = f.fetch(hostile.url("/etag"), etag=first.headers["etag"], last_modified=first.headers["last-modified"])
     assert first.status == 200 and first.body
     assert again.status == 304 and again.body == b"" and again.encoding is None
     assert hostile.seen_headers[-1]["if-none-match"] == '"v1"'

@@ -25,8 +25,9 @@ from .conftest import Hostile
 MakeSettings = Callable[..., Settings]
 
 
-def _cert(subject: str, issuer_key: ec.EllipticCurvePrivateKey | None, issuer: x509.Name | None,
-          ca: bool) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+def _cert(
+    subject: str, issuer_key: ec.EllipticCurvePrivateKey | None, issuer: x509.Name | None, ca: bool
+) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
     now = dt.datetime.now(dt.UTC)
@@ -51,9 +52,11 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, 
     ca_cert, ca_key = _cert("kuzet test CA", None, None, ca=True)
     leaf, leaf_key = _cert("casino.test", ca_key, ca_cert.subject, ca=False)
     (d / "leaf.pem").write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
-    (d / "leaf.key").write_bytes(leaf_key.private_bytes(serialization.Encoding.PEM,
-                                                        serialization.PrivateFormat.PKCS8,
-                                                        serialization.NoEncryption()))
+    (d / "leaf.key").write_bytes(
+        leaf_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     sni_seen: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -85,8 +88,9 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, 
     server.server_close()
 
 
-def test_tls_sni_and_certificate_use_hostname(tls_server: tuple[int, ssl.SSLContext, list[str]],
-                                              dev_settings: MakeSettings) -> None:
+def test_tls_sni_and_certificate_use_hostname(
+    tls_server: tuple[int, ssl.SSLContext, list[str]], dev_settings: MakeSettings
+) -> None:
     port, ctx, sni_seen = tls_server
     with Fetcher(dev_settings(resolve="*.test=127.0.0.1"), verify_tls=ctx) as f:
         snap = f.fetch(f"https://casino.test:{port}/")

@@ -76,12 +76,13 @@ def test_registry_csv_with_header_and_provenance(tmp_path: Path) -> None:
     path = tmp_path / "reg.csv"
     path.write_text(
         "ip,domain,url,org,decision_number,decision_date,snapshot,source,category_note\n"
-        '10.2.2.1 | 10.2.2.2,bet-primer.test,http://bet-primer.test/ | http://bet-primer.test/live,суд,'
+        "10.2.2.1 | 10.2.2.2,bet-primer.test,http://bet-primer.test/ | http://bet-primer.test/live,суд,"
         '2-1/26,2026-01-15,x,y,"gambling (court decision)"\n'
         "10.2.2.3,whole-domain.test,,суд,2-2/26,2026-01-16,x,y,pyramid\n"
         ",,,суд,2-3/26,2026-01-17,x,y,\n"
         '10.2.2.4,"unterminated,quote.test,,суд,2-4/26,2026-01-18,x,y,\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     ok, bad = entries(path)
     urls = [e.resource for e in ok if e.kind == "url"]
     assert urls == ["http://bet-primer.test/", "http://bet-primer.test/live"]
@@ -98,19 +99,26 @@ def test_own_csv_infers_kinds_and_rejects_unknown_kind(tmp_path: Path) -> None:
         "*.mirror.test,,МКИ,16,,,gambling\n"
         "casino.test,domain,МКИ,17,,,gambling\n"
         "casino2.test,domian,МКИ,18,,,gambling\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     ok, bad = entries(path)
     assert [(e.resource, e.kind) for e in ok] == [
-        ("t.me/piramida_chan", "channel"), ("*.mirror.test", "subdomains"), ("casino.test", "domain")]
+        ("t.me/piramida_chan", "channel"),
+        ("*.mirror.test", "subdomains"),
+        ("casino.test", "domain"),
+    ]
     assert ok[0].legal_basis == "ст. 217 УК РК"
     assert bad[0].line == 5 and "domian" in bad[0].reason
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "empty"),
-    (b"hello,world\n1,2\n", "unknown registry format"),
-    (b"\x00\x01\x02binary", "binary"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "empty"),
+        (b"hello,world\n1,2\n", "unknown registry format"),
+        (b"\x00\x01\x02binary", "binary"),
+    ],
+)
 def test_unreadable_files_raise_registry_error(tmp_path: Path, content: bytes, message: str) -> None:
     path = tmp_path / "bad.csv"
     path.write_bytes(content)
@@ -135,8 +143,10 @@ def test_entry_key_is_stable_across_cosmetic_differences() -> None:
 def test_matching_rules(tmp_path: Path) -> None:
     ok, _ = entries(write_dump(tmp_path))
     m = RegistryMatcher(ok)
+
     def hit(url: str) -> set[str]:
         return {e.decision_number for e in m.match(url)}
+
     assert hit("https://www.kazino-primer.test/any/page?x=1") == {"2-111/25"}
     assert hit("kazino-primer.test") == {"2-111/25"}
     assert hit("http://stavki-primer.test:80/") == {"МКИ-77"}
@@ -160,8 +170,12 @@ def test_matching_rules(tmp_path: Path) -> None:
 
 
 def test_path_entries_cover_subpaths_on_segment_boundaries() -> None:
-    m = RegistryMatcher([RegistryEntry("http://slots.test/games/", "url", decision_number="1"),
-                         RegistryEntry("http://казино.test/игры", "url", decision_number="2")])
+    m = RegistryMatcher(
+        [
+            RegistryEntry("http://slots.test/games/", "url", decision_number="1"),
+            RegistryEntry("http://казино.test/игры", "url", decision_number="2"),
+        ]
+    )
     assert m.match("https://slots.test/games/roulette/1")
     assert m.match("https://slots.test/games")
     assert not m.match("https://slots.test/gamesx")
@@ -172,6 +186,7 @@ def test_path_entries_cover_subpaths_on_segment_boundaries() -> None:
 
 def test_matcher_handles_a_large_registry_quickly() -> None:
     import time
+
     rows = (RegistryEntry(f"http://site{i}.test/p/{i % 7}", "url", decision_number=str(i)) for i in range(50_000))
     m = RegistryMatcher(rows)
     start = time.perf_counter()
@@ -196,7 +211,8 @@ def test_cp1251_csv_without_dump_header_is_detected(tmp_path: Path) -> None:
     path.write_bytes(
         "ip,domain,url,org,decision_number,decision_date\n"
         "10.0.0.1,казино.test,,Министерство культуры и информации,№ 15-р,2025-01-02\n"
-        "10.0.0.2,ставки.test,http://ставки.test/линия,Суд города Алматы,2-77/25,2025-02-03\n".encode("cp1251"))
+        "10.0.0.2,ставки.test,http://ставки.test/линия,Суд города Алматы,2-77/25,2025-02-03\n".encode("cp1251")
+    )
     ok, bad = entries(path)
     assert not bad
     assert ok[0].resource == "казино.test" and ok[0].authority == "Министерство культуры и информации"

@@ -10,27 +10,46 @@ from kuzet.records import CapturePart, EvidenceBundle, Indicator, RouteDecision,
 
 
 def test_gambling_quotes_and_payment_details_ru() -> None:
-    v = Verdict("gambling", 0.912, {}, signals=[
-        Signal("phrase", "gambling", "deposit_bonus", 0.9, text="бонус 200% на первый депозит"),
-        Signal("phrase", "gambling", "deposit_bonus_dup", 0.5, text="Бонус 200%  на первый\nдепозит"),
-        Signal("model", "gambling", "clf", 0.9),
-        Signal("obfuscation", "obfuscation", "homoglyph+invisible", 4.0, text="Text disguised with homoglyph (3)",
-               detail={"homoglyph": 3, "invisible": 1}),
-        Signal("rule", "gambling", "crypto_indicator_with_gambling_phrases", 1.0,
-               text="A crypto identifier appears together with gambling phrases."),
-        Signal("qr", "gambling", "qr", 0.3, text="https://kazino.test/ref"),
-    ], indicators=[
-        Indicator("wallet_usdt_trc20", "TAbc", "TAbc", detail={"currency": "usdt", "network": "trc20"}),
-        Indicator("card", "5555555555554444", "5555 5555 5555 4444"),
-        Indicator("telegram_handle", "@kazino_support", "@kazino_support"),
-        Indicator("phone", "+77010000000", "+7 701 000 00 00", valid=False),
-        Indicator("promo_code", "WIN200", "WIN200"),
-        Indicator("btc", "bc1qxyz", "bc1qxyz", detail={"type": "p2wpkh"}),
-    ])
+    v = Verdict(
+        "gambling",
+        0.912,
+        {},
+        signals=[
+            Signal("phrase", "gambling", "deposit_bonus", 0.9, text="бонус 200% на первый депозит"),
+            Signal("phrase", "gambling", "deposit_bonus_dup", 0.5, text="Бонус 200%  на первый\nдепозит"),
+            Signal("model", "gambling", "clf", 0.9),
+            Signal(
+                "obfuscation",
+                "obfuscation",
+                "homoglyph+invisible",
+                4.0,
+                text="Text disguised with homoglyph (3)",
+                detail={"homoglyph": 3, "invisible": 1},
+            ),
+            Signal(
+                "rule",
+                "gambling",
+                "crypto_indicator_with_gambling_phrases",
+                1.0,
+                text="A crypto identifier appears together with gambling phrases.",
+            ),
+            Signal("qr", "gambling", "qr", 0.3, text="https://kazino.test/ref"),
+        ],
+        indicators=[
+            Indicator("wallet_usdt_trc20", "TAbc", "TAbc", detail={"currency": "usdt", "network": "trc20"}),
+            Indicator("card", "5555555555554444", "5555 5555 5555 4444"),
+            Indicator("telegram_handle", "@kazino_support", "@kazino_support"),
+            Indicator("phone", "+77010000000", "+7 701 000 00 00", valid=False),
+            Indicator("promo_code", "WIN200", "WIN200"),
+            Indicator("btc", "bc1qxyz", "bc1qxyz", detail={"type": "p2wpkh"}),
+        ],
+    )
     paras = draft_justification(v, "ru")
     assert paras[0].startswith("По результатам анализа") and "0,91" in paras[0]
-    assert paras[1] == ("На странице (в публикации) размещены призывы к участию в азартных играх и (или) пари: "
-                        "«бонус 200% на первый депозит».")
+    assert paras[1] == (
+        "На странице (в публикации) размещены призывы к участию в азартных играх и (или) пари: "
+        "«бонус 200% на первый депозит»."
+    )
     obfuscation = next(p for p in paras if p.startswith("Текст содержит приёмы маскировки"))
     assert "сходными по начертанию" in obfuscation and "невидимые символы" in obfuscation
     # The detector's own English explanations are never quoted as if they were the page's words.
@@ -55,7 +74,8 @@ def test_pyramid_kazakh() -> None:
 
 def test_benign_and_bounds() -> None:
     assert draft_justification(Verdict("benign", 0.9, {}), "ru") == [
-        "Признаков запрещённой деятельности в содержимом интернет-ресурса не выявлено."]
+        "Признаков запрещённой деятельности в содержимом интернет-ресурса не выявлено."
+    ]
     many = [Signal("phrase", "gambling", f"s{i}", 1.0, text=f"цитата {i} " + "х" * 500) for i in range(30)]
     paras = draft_justification(Verdict("gambling", 0.7, {}, signals=many), "ru")
     assert paras[1].count("«") == 8
@@ -67,15 +87,28 @@ def test_mask_cards_only_masks_luhn_valid_numbers() -> None:
 
 
 def test_build_context_from_records(tmp_path: Path) -> None:
-    b = EvidenceBundle(path=tmp_path, url="http://a.test/", final_url="http://a.test/x",
-                       captured_at=datetime(2026, 1, 1, tzinfo=UTC), manifest_sha256="m" * 64, key_id="k",
-                       parts=[CapturePart("screenshot", "ok", "screenshot.png", "s" * 64, 5, "image/png"),
-                              CapturePart("dom", "failed", error="boom")])
+    b = EvidenceBundle(
+        path=tmp_path,
+        url="http://a.test/",
+        final_url="http://a.test/x",
+        captured_at=datetime(2026, 1, 1, tzinfo=UTC),
+        manifest_sha256="m" * 64,
+        key_id="k",
+        parts=[
+            CapturePart("screenshot", "ok", "screenshot.png", "s" * 64, 5, "image/png"),
+            CapturePart("dom", "failed", error="boom"),
+        ],
+    )
     assert [e.file_name for e in evidence_items(b)] == ["screenshot.png"]
     assert screenshots_of(b)[0].path == tmp_path / "screenshot.png"
-    ctx = build_context(decision=RouteDecision("criminal", "pyramid-criminal", "ст. 217", "v1"),
-                        verdict=Verdict("pyramid", 0.9, {}), urls=["https://t.me/s/Chan_name/5"], bundles=[b],
-                        lang="kk", doc_id="5")
+    ctx = build_context(
+        decision=RouteDecision("criminal", "pyramid-criminal", "ст. 217", "v1"),
+        verdict=Verdict("pyramid", 0.9, {}),
+        urls=["https://t.me/s/Chan_name/5"],
+        bundles=[b],
+        lang="kk",
+        doc_id="5",
+    )
     assert ctx.kind == "criminal_referral"
     assert ctx.authority.endswith("Экономикалық тергеулер қызметі")
     assert ctx.resources[0].resource_key == "t.me/chan_name"
@@ -89,7 +122,13 @@ def test_build_context_takes_the_kazakh_legal_basis_from_the_policy() -> None:
 
     entry = RegistryEntry("http://a.test/", "url", "сот", "2-5/26", "2026-02-03")
     decision = RouteDecision("blocking", "registry-match", "русский текст", "v", registry_entry=entry)
-    ctx = build_context(decision=decision, verdict=Verdict("gambling", 0.9, {}), urls=["http://a.test/"],
-                        lang="kk", doc_id="9", policy=Policy.load())
+    ctx = build_context(
+        decision=decision,
+        verdict=Verdict("gambling", 0.9, {}),
+        urls=["http://a.test/"],
+        lang="kk",
+        doc_id="9",
+        policy=Policy.load(),
+    )
     assert "03.02.2026 жылғы № 2-5/26 шешім (сот)" in ctx.legal_basis
     assert ctx.kind == "blocking_notification" and ctx.decision is entry

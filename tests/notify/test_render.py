@@ -48,33 +48,62 @@ def bundle(tmp_path: Path) -> EvidenceBundle:
     # A tall page: the document shows its top; the file in the bundle stays whole.
     Image.new("RGB", (1366, 5000), (240, 240, 240)).save(root / "screenshot.png")
     return EvidenceBundle(
-        path=root, url="http://kazino-primer.test/", final_url="http://kazino-primer.test/lobby",
-        captured_at=datetime(2026, 11, 29, 10, 0, 5, tzinfo=UTC), manifest_sha256=MANIFEST, key_id="ed25519:k1",
-        parts=[CapturePart("screenshot", "ok", "screenshot.png", SHA_SHOT, 123456, "image/png"),
-               CapturePart("warc", "ok", "capture.warc.gz", SHA_WARC, 999, "application/warc"),
-               CapturePart("pdf", "failed", error="timeout")])
+        path=root,
+        url="http://kazino-primer.test/",
+        final_url="http://kazino-primer.test/lobby",
+        captured_at=datetime(2026, 11, 29, 10, 0, 5, tzinfo=UTC),
+        manifest_sha256=MANIFEST,
+        key_id="ed25519:k1",
+        parts=[
+            CapturePart("screenshot", "ok", "screenshot.png", SHA_SHOT, 123456, "image/png"),
+            CapturePart("warc", "ok", "capture.warc.gz", SHA_WARC, 999, "application/warc"),
+            CapturePart("pdf", "failed", error="timeout"),
+        ],
+    )
 
 
 def verdict() -> Verdict:
     return Verdict(
-        label="gambling", score=0.93, scores={"gambling": 0.93},
-        signals=[Signal("phrase", "gambling", "deposit_bonus", 1.0, text=HOSTILE),
-                 Signal("phrase", "gambling", "free_spins", 0.8, text="фриспины каждый день"),
-                 Signal("ocr", "gambling", "banner", 0.5, text="КАЗИНО 24/7")],
-        indicators=[Indicator("wallet_usdt_trc20", "TXyz1", "TXyz1", detail={"currency": "USDT", "network": "TRC20"}),
-                    Indicator("card", "4111111111111111", "4111 1111 1111 1111")])
+        label="gambling",
+        score=0.93,
+        scores={"gambling": 0.93},
+        signals=[
+            Signal("phrase", "gambling", "deposit_bonus", 1.0, text=HOSTILE),
+            Signal("phrase", "gambling", "free_spins", 0.8, text="фриспины каждый день"),
+            Signal("ocr", "gambling", "banner", 0.5, text="КАЗИНО 24/7"),
+        ],
+        indicators=[
+            Indicator("wallet_usdt_trc20", "TXyz1", "TXyz1", detail={"currency": "USDT", "network": "TRC20"}),
+            Indicator("card", "4111111111111111", "4111 1111 1111 1111"),
+        ],
+    )
 
 
 @pytest.mark.parametrize("kind", DOC_KINDS)
 @pytest.mark.parametrize("lang", ["ru", "kk"])
 def test_every_kind_renders_in_both_languages(tmp_path: Path, bundle: EvidenceBundle, kind: str, lang: str) -> None:
-    route = {"blocking_notification": "blocking", "criminal_referral": "criminal",
-             "administrative_materials": "administrative"}[kind]
-    decision = RouteDecision(route, "rule-x", "Правовое основание: статья 307 УК РК", "pol-1",
-                             registry_entry=ENTRY if route == "blocking" else None)
-    ctx = build_context(decision=decision, verdict=verdict(), lang=lang,  # type: ignore[arg-type]
-                        urls=["http://kazino-primer.test/lobby", "https://t.me/s/kazino_chan/15"],
-                        bundles=[bundle], doc_id="АФМ-01/2026-17", analyst="Аналитик А.А.", created=date(2026, 11, 29))
+    route = {
+        "blocking_notification": "blocking",
+        "criminal_referral": "criminal",
+        "administrative_materials": "administrative",
+    }[kind]
+    decision = RouteDecision(
+        route,
+        "rule-x",
+        "Правовое основание: статья 307 УК РК",
+        "pol-1",
+        registry_entry=ENTRY if route == "blocking" else None,
+    )
+    ctx = build_context(
+        decision=decision,
+        verdict=verdict(),
+        lang=lang,  # type: ignore[arg-type]
+        urls=["http://kazino-primer.test/lobby", "https://t.me/s/kazino_chan/15"],
+        bundles=[bundle],
+        doc_id="АФМ-01/2026-17",
+        analyst="Аналитик А.А.",
+        created=date(2026, 11, 29),
+    )
     out = render_document(ctx, tmp_path / "out")
     assert out.name == f"{kind}_АФМ-01-2026-17_{lang}.docx"
     assert zipfile.is_zipfile(out)
@@ -83,7 +112,7 @@ def test_every_kind_renders_in_both_languages(tmp_path: Path, bundle: EvidenceBu
     assert SHA_SHOT in text and SHA_WARC in text and MANIFEST in text
     assert "29.11.2026" in text and "АФМ-01/2026-17" in text
     # Hostile quote text stays text: tags and Jinja syntax appear literally, nothing evaluated.
-    assert "<w:p><w:r><w:t>взлом</w:t></w:r></w:p> {{ 7*7 }} {% if x %} ]]> & \"кавычки\"" in text
+    assert '<w:p><w:r><w:t>взлом</w:t></w:r></w:p> {{ 7*7 }} {% if x %} ]]> & "кавычки"' in text
     assert "49" not in text.split("{{ 7*7 }}")[0][-5:]
     assert "4111 1111 1111 1111" not in text and "**** 1111" in text
     assert "USDT (TRC20) TXyz1" in text
@@ -108,12 +137,20 @@ def test_every_kind_renders_in_both_languages(tmp_path: Path, bundle: EvidenceBu
 
 def test_missing_screenshot_is_noted_not_fatal(tmp_path: Path) -> None:
     ctx = NotificationContext(
-        doc_id="7", kind="criminal_referral", lang="ru", route="criminal", authority="Адресат",
-        resources=[ResourceItem("http://piramida.test/", "piramida.test", datetime(2026, 1, 2, tzinfo=UTC),
-                                "пирамида")],
-        category_label="реклама пирамиды", legal_basis="ст. 217 УК РК", justification=["Абзац."],
+        doc_id="7",
+        kind="criminal_referral",
+        lang="ru",
+        route="criminal",
+        authority="Адресат",
+        resources=[
+            ResourceItem("http://piramida.test/", "piramida.test", datetime(2026, 1, 2, tzinfo=UTC), "пирамида")
+        ],
+        category_label="реклама пирамиды",
+        legal_basis="ст. 217 УК РК",
+        justification=["Абзац."],
         evidence=[EvidenceItem("shot.png", "f" * 64, 10, datetime(2026, 1, 2, tzinfo=UTC), "/b", "e" * 64)],
-        screenshots=[Screenshot(tmp_path / "absent.png", "http://piramida.test/")])
+        screenshots=[Screenshot(tmp_path / "absent.png", "http://piramida.test/")],
+    )
     out = render_document(ctx, tmp_path)
     text = document_text(out)
     assert "absent.png недоступен" in text and "2026-01-02 00:00:00 UTC" in text
@@ -131,15 +168,27 @@ def _template_with(tmp_path: Path, text: str) -> Path:
 
 
 def _minimal_ctx() -> NotificationContext:
-    return NotificationContext(doc_id="1", kind="blocking_notification", lang="ru", route="blocking",
-                               authority="МКИ", resources=[], category_label="x", legal_basis="y", justification=[])
+    return NotificationContext(
+        doc_id="1",
+        kind="blocking_notification",
+        lang="ru",
+        route="blocking",
+        authority="МКИ",
+        resources=[],
+        category_label="x",
+        legal_basis="y",
+        justification=[],
+    )
 
 
-@pytest.mark.parametrize("placeholder, named", [
-    ("{{ resources[ }}", "resources["),
-    ("{{ authority }} и {{ decison.number }}", "decison"),
-    ("{%p if has_decision %}", "if has_decision"),
-])
+@pytest.mark.parametrize(
+    "placeholder, named",
+    [
+        ("{{ resources[ }}", "resources["),
+        ("{{ authority }} и {{ decison.number }}", "decison"),
+        ("{%p if has_decision %}", "if has_decision"),
+    ],
+)
 def test_broken_template_names_template_and_placeholder(tmp_path: Path, placeholder: str, named: str) -> None:
     templates = _template_with(tmp_path, placeholder)
     with pytest.raises(TemplateError) as info:

@@ -14,8 +14,9 @@ ENTRY = RegistryEntry("http://kazino-primer.test/", "url", "суд", "2-111/25",
 
 
 def ctx(label: str = "gambling", score: float = 0.9, **kw: object) -> TriageContext:
-    return TriageContext(label=label, score=score, resource_key="kazino-primer.test",
-                         url="http://kazino-primer.test/page", **kw)  # type: ignore[arg-type]
+    return TriageContext(
+        label=label, score=score, resource_key="kazino-primer.test", url="http://kazino-primer.test/page", **kw
+    )  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
@@ -29,39 +30,83 @@ def test_shipped_policy_loads_with_version(policy: Policy) -> None:
     assert policy.rules[-1].id == "default"
 
 
-@pytest.mark.parametrize("context, rule_id, route, documents", [
-    (ctx(allowlisted=True, registry_matches=[ENTRY]), "allowlisted", "none", []),
-    (ctx(registry_matches=[ENTRY]), "registry-match", "blocking", ["blocking_notification"]),
-    (ctx(label="benign", score=0.99), "benign", "none", []),
-    (ctx(label="pyramid", score=0.85), "pyramid-criminal", "criminal", ["criminal_referral"]),
-    (ctx(label="pyramid", score=0.5), "pyramid-review", "none", []),
-    (ctx(indicators=[Indicator("wallet_usdt_trc20", "Tabc", "Tabc")]), "gambling-organised", "criminal",
-     ["criminal_referral"]),
-    (ctx(mirrors=3), "gambling-organised", "criminal", ["criminal_referral"]),
-    (ctx(subscribers=25_000), "gambling-organised", "criminal", ["criminal_referral"]),
-    (ctx(indicators=[Indicator("phone", "+77010000000", "+7 701 000 0000")]), "gambling-advertising",
-     "administrative", ["administrative_materials"]),
-    (ctx(indicators=[Indicator("card", "4111111111111111", "**** 1111", valid=False)]), "gambling-advertising",
-     "administrative", ["administrative_materials"]),
-    (ctx(label="illegal_finance", signals=[Signal("phrase", "illegal_finance", "drop_recruitment", 1.0)]),
-     "illegal-finance-criminal", "criminal", ["criminal_referral"]),
-    (ctx(label="illegal_finance", signals=[Signal("phrase", "counterfeit", "fake_bills", 1.0)]),
-     "illegal-finance-criminal", "criminal", ["criminal_referral"]),
-    (ctx(label="illegal_finance", signals=[Signal("phrase", "illegal_finance", "ищу дроп*", 3.0, "ищу дропов")]),
-     "illegal-finance-criminal", "criminal", ["criminal_referral"]),
-    (ctx(label="illegal_finance", signals=[Signal("phrase", "illegal_finance", "Фальшивка", 2.5)]),
-     "illegal-finance-criminal", "criminal", ["criminal_referral"]),
-    (ctx(label="illegal_finance", signals=[Signal("phrase", "illegal_finance", "жалған ақша", 3.0)]),
-     "illegal-finance-criminal", "criminal", ["criminal_referral"]),
-    (ctx(indicators=[Indicator("btc", "bc1q", "bc1q")]), "gambling-organised", "criminal", ["criminal_referral"]),
-    (ctx(label="illegal_finance", signals=[Signal("phrase", "illegal_finance", "скупка карт", 3.0)]),
-     "illegal-finance-administrative", "administrative", ["administrative_materials"]),
-    (ctx(label="illegal_finance", signals=[Signal("phrase", "illegal_finance", "card_buying", 1.0)]),
-     "illegal-finance-administrative", "administrative", ["administrative_materials"]),
-    (ctx(score=0.3), "default", "none", []),
-])
-def test_each_rule_fires(policy: Policy, context: TriageContext, rule_id: str, route: str,
-                         documents: list[str]) -> None:
+@pytest.mark.parametrize(
+    "context, rule_id, route, documents",
+    [
+        (ctx(allowlisted=True, registry_matches=[ENTRY]), "allowlisted", "none", []),
+        (ctx(registry_matches=[ENTRY]), "registry-match", "blocking", ["blocking_notification"]),
+        (ctx(label="benign", score=0.99), "benign", "none", []),
+        (ctx(label="pyramid", score=0.85), "pyramid-criminal", "criminal", ["criminal_referral"]),
+        (ctx(label="pyramid", score=0.5), "pyramid-review", "none", []),
+        (
+            ctx(indicators=[Indicator("wallet_usdt_trc20", "Tabc", "Tabc")]),
+            "gambling-organised",
+            "criminal",
+            ["criminal_referral"],
+        ),
+        (ctx(mirrors=3), "gambling-organised", "criminal", ["criminal_referral"]),
+        (ctx(subscribers=25_000), "gambling-organised", "criminal", ["criminal_referral"]),
+        (
+            ctx(indicators=[Indicator("phone", "+77010000000", "+7 701 000 0000")]),
+            "gambling-advertising",
+            "administrative",
+            ["administrative_materials"],
+        ),
+        (
+            ctx(indicators=[Indicator("card", "4111111111111111", "**** 1111", valid=False)]),
+            "gambling-advertising",
+            "administrative",
+            ["administrative_materials"],
+        ),
+        (
+            ctx(label="illegal_finance", signals=[Signal("phrase", "illegal_finance", "drop_recruitment", 1.0)]),
+            "illegal-finance-criminal",
+            "criminal",
+            ["criminal_referral"],
+        ),
+        (
+            ctx(label="illegal_finance", signals=[Signal("phrase", "counterfeit", "fake_bills", 1.0)]),
+            "illegal-finance-criminal",
+            "criminal",
+            ["criminal_referral"],
+        ),
+        (
+            ctx(label="illegal_finance", signals=[Signal("phrase", "illegal_finance", "ищу дроп*", 3.0, "ищу дропов")]),
+            "illegal-finance-criminal",
+            "criminal",
+            ["criminal_referral"],
+        ),
+        (
+            ctx(label="illegal_finance", signals=[Signal("phrase", "illegal_finance", "Фальшивка", 2.5)]),
+            "illegal-finance-criminal",
+            "criminal",
+            ["criminal_referral"],
+        ),
+        (
+            ctx(label="illegal_finance", signals=[Signal("phrase", "illegal_finance", "жалған ақша", 3.0)]),
+            "illegal-finance-criminal",
+            "criminal",
+            ["criminal_referral"],
+        ),
+        (ctx(indicators=[Indicator("btc", "bc1q", "bc1q")]), "gambling-organised", "criminal", ["criminal_referral"]),
+        (
+            ctx(label="illegal_finance", signals=[Signal("phrase", "illegal_finance", "скупка карт", 3.0)]),
+            "illegal-finance-administrative",
+            "administrative",
+            ["administrative_materials"],
+        ),
+        (
+            ctx(label="illegal_finance", signals=[Signal("phrase", "illegal_finance", "card_buying", 1.0)]),
+            "illegal-finance-administrative",
+            "administrative",
+            ["administrative_materials"],
+        ),
+        (ctx(score=0.3), "default", "none", []),
+    ],
+)
+def test_each_rule_fires(
+    policy: Policy, context: TriageContext, rule_id: str, route: str, documents: list[str]
+) -> None:
     decision = policy.decide(context)
     assert (decision.rule_id, decision.route, decision.documents) == (rule_id, route, documents)
     assert decision.policy_version == policy.version
@@ -130,19 +175,22 @@ def test_first_matching_rule_wins(tmp_path: Path) -> None:
     assert policy.legal_basis("first", "kk") == "первое"  # falls back to Russian
 
 
-@pytest.mark.parametrize("old, new, line, message", [
-    ("      min_score: 0.5", "      min_scor: 0.5", 12, "unknown field 'min_scor'"),
-    ("    route: criminal", "    route: prison", 13, "route"),
-    ("      label: gambling\n", "      label: gamblng\n", 5, "label"),
-    ("    documents: [criminal_referral]", "    documents: [criminal_referal]", 17, "documents"),
-    ("      min_score: 0.5", "      min_score: 1.5", 12, "min_score"),
-    ("  - id: second", "  - id: first", 9, "duplicate rule id"),
-    ("    legal_basis: первое", "    legal_basis: первое\n    legal_basis: снова", 8, "duplicate key"),
-    ("      kk: екінші", "      kk: екінші {decision}", 14, "registry_match"),
-    ("    when: {}\n", "    when:\n      label: benign\n", 18, "default"),
-    ("    route: administrative", "    route: administrative\n    colour: red", 7, "unknown field 'colour'"),
-    ("      label: gambling\n", "      label: [gambling\n", 6, "invalid YAML"),
-])
+@pytest.mark.parametrize(
+    "old, new, line, message",
+    [
+        ("      min_score: 0.5", "      min_scor: 0.5", 12, "unknown field 'min_scor'"),
+        ("    route: criminal", "    route: prison", 13, "route"),
+        ("      label: gambling\n", "      label: gamblng\n", 5, "label"),
+        ("    documents: [criminal_referral]", "    documents: [criminal_referal]", 17, "documents"),
+        ("      min_score: 0.5", "      min_score: 1.5", 12, "min_score"),
+        ("  - id: second", "  - id: first", 9, "duplicate rule id"),
+        ("    legal_basis: первое", "    legal_basis: первое\n    legal_basis: снова", 8, "duplicate key"),
+        ("      kk: екінші", "      kk: екінші {decision}", 14, "registry_match"),
+        ("    when: {}\n", "    when:\n      label: benign\n", 18, "default"),
+        ("    route: administrative", "    route: administrative\n    colour: red", 7, "unknown field 'colour'"),
+        ("      label: gambling\n", "      label: [gambling\n", 6, "invalid YAML"),
+    ],
+)
 def test_broken_policy_names_the_line(tmp_path: Path, old: str, new: str, line: int, message: str) -> None:
     text = (POLICY_HEAD + GOOD_RULES).replace(old, new, 1)
     assert text != POLICY_HEAD + GOOD_RULES

@@ -4,5 +4,4 @@ from kuzet.extract.dispatch import extract
 from kuzet.extract.page import page_document
 from kuzet.extract.telegram import TelegramPage, TelegramPost, parse_telegram_preview, telegram_documents
 
-__all__ = ["TelegramPage", "TelegramPost", "extract", "page_document", "parse_telegram_preview",
-           "telegram_documents"]
+__all__ = ["TelegramPage", "TelegramPost", "extract", "page_document", "parse_telegram_preview", "telegram_documents"]

@@ -35,8 +35,9 @@ def extract(snapshot: Snapshot) -> list[Document]:
     body = snapshot.body
     try:
         if ctype in FEED_TYPES or ((ctype in XML_TYPES or ctype == "text/plain") and looks_like_feed(body)):
-            return feed_documents(body, url, encoding=snapshot.encoding, content_type=ctype,
-                                  snapshot_sha256=snapshot.sha256 or None)
+            return feed_documents(
+                body, url, encoding=snapshot.encoding, content_type=ctype, snapshot_sha256=snapshot.sha256 or None
+            )
         if ctype in HTML_TYPES or _html_prefix(body):
             # Decode only what the parsers will look at (4 bytes per char is the UTF-8 worst case).
             html = body[: MAX_HTML_CHARS * 4].decode(snapshot.encoding or "utf-8", errors="replace")
@@ -46,11 +47,20 @@ def extract(snapshot: Snapshot) -> list[Document]:
                     return telegram_documents(page, snapshot_sha256=snapshot.sha256 or None)
             return [page_document(html, url, snapshot_sha256=snapshot.sha256 or None)]
         if ctype in XML_TYPES and looks_like_feed(body):
-            return feed_documents(body, url, encoding=snapshot.encoding, content_type=ctype,
-                                  snapshot_sha256=snapshot.sha256 or None)
+            return feed_documents(
+                body, url, encoding=snapshot.encoding, content_type=ctype, snapshot_sha256=snapshot.sha256 or None
+            )
         text = snapshot.text()[:MAX_TEXT_CHARS]
-        return [Document(url=url, kind="text", text=text, resource_key=resource_key(url),
-                         resource_kind="site", snapshot_sha256=snapshot.sha256 or None)]
+        return [
+            Document(
+                url=url,
+                kind="text",
+                text=text,
+                resource_key=resource_key(url),
+                resource_kind="site",
+                snapshot_sha256=snapshot.sha256 or None,
+            )
+        ]
     except ExtractError:
         raise
     except (ValueError, TypeError, AttributeError, RecursionError, MemoryError) as e:

@@ -62,15 +62,17 @@ def _when(entry: Any) -> datetime | None:
     return None
 
 
-def feed_documents(body: bytes, url: str, *, encoding: str | None = None, content_type: str = "",
-                   snapshot_sha256: str | None = None) -> list[Document]:
+def feed_documents(
+    body: bytes, url: str, *, encoding: str | None = None, content_type: str = "", snapshot_sha256: str | None = None
+) -> list[Document]:
     # The fetcher's charset choice (which checks declarations against the bytes) is authoritative:
     # re-encode to UTF-8 and make the XML declaration say so, so feedparser cannot disagree.
     text = body[:MAX_FEED_BYTES].decode(encoding or "utf-8", errors="replace").lstrip("\ufeff")
     text = _XML_DECL_ENCODING.sub(r"\1utf-8\2", text, count=1)
     headers = {"content-location": url, "content-type": f"{content_type or 'application/xml'}; charset=utf-8"}
-    parsed = feedparser.parse(io.BytesIO(text.encode("utf-8")), response_headers=headers,
-                              sanitize_html=True, resolve_relative_uris=True)
+    parsed = feedparser.parse(
+        io.BytesIO(text.encode("utf-8")), response_headers=headers, sanitize_html=True, resolve_relative_uris=True
+    )
     feed_title = str(parsed.feed.get("title", "") or "")
     docs: list[Document] = []
     for entry in parsed.entries[:MAX_ITEMS]:
@@ -85,8 +87,11 @@ def feed_documents(body: bytes, url: str, *, encoding: str | None = None, conten
         links = [link] if link else []
         for f in fragments:
             links.extend(_links_in(f, link or url))
-        images = [absolute(url, e.get("href")) or "" for e in entry.get("enclosures", []) or []
-                  if str(e.get("type", "")).startswith("image/")]
+        images = [
+            absolute(url, e.get("href")) or ""
+            for e in entry.get("enclosures", []) or []
+            if str(e.get("type", "")).startswith("image/")
+        ]
         images += [absolute(url, m.get("url")) or "" for m in entry.get("media_content", []) or []]
         docs.append(
             Document(

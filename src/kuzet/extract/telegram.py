@@ -143,8 +143,11 @@ def _post(node: LexborNode, base_url: str) -> TelegramPost | None:
     if preview is not None:
         href = absolute(base_url, preview.attributes.get("href"))
         info = {"url": href or ""}
-        for key, sel in (("site_name", ".link_preview_site_name"), ("title", ".link_preview_title"),
-                         ("description", ".link_preview_description")):
+        for key, sel in (
+            ("site_name", ".link_preview_site_name"),
+            ("title", ".link_preview_title"),
+            ("description", ".link_preview_description"),
+        ):
             value = _text(_first(preview, sel))
             if value:
                 info[key] = value
@@ -157,8 +160,11 @@ def _post(node: LexborNode, base_url: str) -> TelegramPost | None:
             images.extend(css_urls(img.attributes.get("style")))
 
     # Documents, polls and service notes carry text of their own.
-    for sel in (".tgme_widget_message_document_title", ".tgme_widget_message_poll_question",
-                ".tgme_widget_message_poll_option_text"):
+    for sel in (
+        ".tgme_widget_message_document_title",
+        ".tgme_widget_message_poll_question",
+        ".tgme_widget_message_poll_option_text",
+    ):
         for n in node.css(sel):
             value = _text(n)
             if value:
@@ -166,8 +172,12 @@ def _post(node: LexborNode, base_url: str) -> TelegramPost | None:
     if extra_text:
         post.text = "\n\n".join([post.text, *extra_text]) if post.text else "\n\n".join(extra_text)
 
-    for sel in (".tgme_widget_message_photo_wrap", ".tgme_widget_message_video_thumb",
-                ".tgme_widget_message_roundvideo_thumb", ".tgme_widget_message_document_thumb"):
+    for sel in (
+        ".tgme_widget_message_photo_wrap",
+        ".tgme_widget_message_video_thumb",
+        ".tgme_widget_message_roundvideo_thumb",
+        ".tgme_widget_message_document_thumb",
+    ):
         for n in node.css(sel):
             images.extend(css_urls(n.attributes.get("style")))
     for video in node.css("video[src]"):
@@ -196,8 +206,9 @@ def parse_telegram_preview(html: str, base_url: str) -> TelegramPage:
     """Parse a channel web preview page; ``base_url`` resolves relative links (``/s/NAME?before=``)."""
     tree = LexborHTMLParser(safe_html(html))
     name, title, description, subscribers = _channel_info(tree, base_url)
-    page = TelegramPage(channel=name, title=title, description=description, subscribers=subscribers,
-                        next_before=_next_before(tree))
+    page = TelegramPage(
+        channel=name, title=title, description=description, subscribers=subscribers, next_before=_next_before(tree)
+    )
     seen: set[str] = set()
     for node in tree.css(".tgme_widget_message[data-post]"):
         post = _post(node, base_url)

@@ -22,15 +22,59 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-SKIP = frozenset({"script", "style", "noscript", "template", "svg", "head", "iframe", "object", "canvas",
-                  "math", "select"})
+SKIP = frozenset(
+    {"script", "style", "noscript", "template", "svg", "head", "iframe", "object", "canvas", "math", "select"}
+)
 BLOCK = frozenset(
     {
-        "address", "article", "aside", "blockquote", "body", "caption", "dd", "details", "dialog",
-        "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3",
-        "h4", "h5", "h6", "header", "hr", "html", "legend", "li", "main", "nav", "ol", "p", "pre",
-        "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul", "option",
-        "button", "label", "center", "marquee",
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "caption",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "html",
+        "legend",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+        "option",
+        "button",
+        "label",
+        "center",
+        "marquee",
     }
 )
 # Zero-width characters are kept inside lines (they split words on purpose: obfuscation that

@@ -153,16 +153,12 @@ class GuardedTransport(httpx.HTTPTransport):
     identical one (same SSL context and limits) that uses ``GuardedBackend``.
     """
 
-    def __init__(
-        self, guard: AddressGuard, *, proxy: str | None = None, verify: ssl.SSLContext | bool = True
-    ) -> None:
+    def __init__(self, guard: AddressGuard, *, proxy: str | None = None, verify: ssl.SSLContext | bool = True) -> None:
         super().__init__(verify=verify, trust_env=False, retries=0)
         ctx = httpx.create_ssl_context(verify=verify, trust_env=False)
         pool: httpcore.ConnectionPool
         if not proxy:
-            self._pool = httpcore.ConnectionPool(
-                ssl_context=ctx, network_backend=GuardedBackend(guard), **_LIMITS
-            )
+            self._pool = httpcore.ConnectionPool(ssl_context=ctx, network_backend=GuardedBackend(guard), **_LIMITS)
             return
         purl = httpx.URL(proxy)
         default_port = {"https": 443, "socks5": 1080, "socks5h": 1080}.get(purl.scheme, 80)

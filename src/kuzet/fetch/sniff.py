@@ -22,15 +22,32 @@ TEXT_TYPES = {
     "application/ld+json",
     "application/javascript",
 }
-GENERIC_TYPES = {
-    "", "application/octet-stream", "binary/octet-stream", "application/unknown", "unknown/unknown"
-}
+GENERIC_TYPES = {"", "application/octet-stream", "binary/octet-stream", "application/unknown", "unknown/unknown"}
 
 # Leading bytes of formats that are never pages.
 MAGIC = (
-    b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"%PDF-", b"PK\x03\x04", b"\x1f\x8b", b"7z\xbc\xaf",
-    b"Rar!", b"\x7fELF", b"BZh", b"\xfd7zXZ", b"OggS", b"ID3", b"fLaC", b"\x00\x00\x01\x00",
-    b"RIFF", b"\xca\xfe\xba\xbe", b"\xd0\xcf\x11\xe0", b"wOFF", b"wOF2", b"\x00asm",
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF87a",
+    b"GIF89a",
+    b"%PDF-",
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"7z\xbc\xaf",
+    b"Rar!",
+    b"\x7fELF",
+    b"BZh",
+    b"\xfd7zXZ",
+    b"OggS",
+    b"ID3",
+    b"fLaC",
+    b"\x00\x00\x01\x00",
+    b"RIFF",
+    b"\xca\xfe\xba\xbe",
+    b"\xd0\xcf\x11\xe0",
+    b"wOFF",
+    b"wOF2",
+    b"\x00asm",
 )
 SNIFF_BYTES = 1024
 _HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<!--", b"<meta", b"<div", b"<script")

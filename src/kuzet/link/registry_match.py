@@ -126,8 +126,7 @@ class RegistryMatcher:
     """An in-memory index of registry entries for fast lookups by URL, host, channel or IP."""
 
     def __init__(self, entries: Iterable[RegistryEntry]) -> None:
-        self._paths: dict[tuple[str, str], list[tuple[frozenset[tuple[str, str]], RegistryEntry]]] = \
-            defaultdict(list)
+        self._paths: dict[tuple[str, str], list[tuple[frozenset[tuple[str, str]], RegistryEntry]]] = defaultdict(list)
         self._domains: dict[str, list[RegistryEntry]] = defaultdict(list)
         self._subdomains: dict[str, list[RegistryEntry]] = defaultdict(list)
         self._channels: dict[str, list[RegistryEntry]] = defaultdict(list)
@@ -172,8 +171,9 @@ class RegistryMatcher:
         try:
             if "/" in entry.resource:
                 net = ipaddress.ip_network(entry.resource.strip(), strict=False)
-                self._nets.setdefault(net.prefixlen + (0 if net.version == 4 else 1000), {}) \
-                    .setdefault(net, []).append(entry)
+                self._nets.setdefault(net.prefixlen + (0 if net.version == 4 else 1000), {}).setdefault(net, []).append(
+                    entry
+                )
             else:
                 self._ips[ipaddress.ip_address(entry.resource.strip())].append(entry)
         except ValueError:

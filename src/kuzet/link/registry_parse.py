@@ -51,8 +51,9 @@ _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%Y.%m.%d", "%d/%m/%Y", "%Y/%m/%d")
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SPLIT_MULTI = re.compile(r"\s*\|\s*")
 _HOST_RE = re.compile(r"^(\*\.)?[^\s/:@]+\.[^\s/:@]+$|^[^\s/:@.]+$")
-_TG_RE = re.compile(r"^(?:https?://)?(?:t\.me|telegram\.me|telegram\.dog)/(?:s/)?@?([A-Za-z][A-Za-z0-9_]{3,31})/?$",
-                    re.I)
+_TG_RE = re.compile(
+    r"^(?:https?://)?(?:t\.me|telegram\.me|telegram\.dog)/(?:s/)?@?([A-Za-z][A-Za-z0-9_]{3,31})/?$", re.I
+)
 
 
 @dataclass(slots=True, frozen=True)
@@ -70,8 +71,13 @@ def entry_key(entry: RegistryEntry) -> str:
     The resource is normalised (case, ``www.``, trailing slash) so that cosmetic differences
     between two dumps of the same decision do not create a second entry.
     """
-    parts = (entry.kind, normalise_resource(entry.resource, entry.kind), entry.authority.strip(),
-             entry.decision_number.strip(), entry.decision_date.strip())
+    parts = (
+        entry.kind,
+        normalise_resource(entry.resource, entry.kind),
+        entry.authority.strip(),
+        entry.decision_number.strip(),
+        entry.decision_date.strip(),
+    )
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -115,8 +121,7 @@ def _detect_encoding(sample: bytes, path: Path) -> tuple[str, int]:
         return "cp1251", 0  # the public dump's own encoding
     best = from_bytes(sample, cp_isolation=["cp1251", "koi8_r", "cp866", "mac_cyrillic", "latin_1"]).best()
     if best is None or best.encoding is None:
-        raise RegistryError("cannot detect the registry file's text encoding (not UTF-8, not cp1251)",
-                            path=path)
+        raise RegistryError("cannot detect the registry file's text encoding (not UTF-8, not cp1251)", path=path)
     return best.encoding, 0
 
 
@@ -135,7 +140,10 @@ def _detect_format(first: str, path: Path) -> Format:
         return "registry_csv"
     raise RegistryError(
         f"unknown registry format: first line {first[:80]!r} is neither 'Updated: ...' nor a header "
-        "with domain,url or resource,kind columns", path=path, line=1)
+        "with domain,url or resource,kind columns",
+        path=path,
+        line=1,
+    )
 
 
 def _lines(fh: BinaryIO, encoding: str) -> Iterator[tuple[int, str | None, bytes, str]]:
@@ -162,8 +170,7 @@ def _lines(fh: BinaryIO, encoding: str) -> Iterator[tuple[int, str | None, bytes
         yield lineno, text, raw, ""
 
 
-def _parse_stream(fh: BinaryIO, fmt: Format, encoding: str, path: Path
-                  ) -> Iterator[RegistryEntry | RegistryRowError]:
+def _parse_stream(fh: BinaryIO, fmt: Format, encoding: str, path: Path) -> Iterator[RegistryEntry | RegistryRowError]:
     lines = _lines(fh, encoding)
     header: list[str] = []
     delimiter = ","
@@ -174,8 +181,9 @@ def _parse_stream(fh: BinaryIO, fmt: Format, encoding: str, path: Path
         if lineno == 1:
             if fmt != "dump":
                 delimiter = max((",", ";", "\t"), key=text.count)
-                header = [c.strip().strip('"').lstrip("\ufeff").lower()
-                          for c in next(csv.reader([text], delimiter=delimiter))]
+                header = [
+                    c.strip().strip('"').lstrip("\ufeff").lower() for c in next(csv.reader([text], delimiter=delimiter))
+                ]
             continue
         if not text.strip():
             continue
@@ -230,19 +238,33 @@ def _registry_row(row: dict[str, str], lineno: int) -> Iterator[RegistryEntry]:
     first_word = re.split(r"[\s(,;]", note.strip(), maxsplit=1)[0].lower() if note.strip() else ""
     category = first_word if first_word in LABELS else note.strip()[:100]
     yield from _entries_from_registry_columns(
-        row.get("ip", ""), row.get("domain", ""), row.get("url", ""),
-        row.get("org", "") or row.get("authority", ""), row.get("decision_number", ""),
-        row.get("decision_date", ""), category, lineno)
+        row.get("ip", ""),
+        row.get("domain", ""),
+        row.get("url", ""),
+        row.get("org", "") or row.get("authority", ""),
+        row.get("decision_number", ""),
+        row.get("decision_date", ""),
+        category,
+        lineno,
+    )
 
 
-def _entries_from_registry_columns(ips: str, domain: str, urls: str, org: str, number: str, when: str,
-                                   category: str, lineno: int) -> Iterator[RegistryEntry]:
+def _entries_from_registry_columns(
+    ips: str, domain: str, urls: str, org: str, number: str, when: str, category: str, lineno: int
+) -> Iterator[RegistryEntry]:
     decided = _iso_date(when)
     made: list[RegistryEntry] = []
 
     def entry(resource: str, kind: Kind) -> RegistryEntry:
-        return RegistryEntry(resource=resource, kind=kind, authority=org, decision_number=number,
-                             decision_date=decided, category=category, source_line=lineno)
+        return RegistryEntry(
+            resource=resource,
+            kind=kind,
+            authority=org,
+            decision_number=number,
+            decision_date=decided,
+            category=category,
+            source_line=lineno,
+        )
 
     url_list = [u for u in _SPLIT_MULTI.split(urls.strip()) if u]
     for url in url_list:
@@ -281,11 +303,16 @@ def _own_row(row: dict[str, str], lineno: int) -> RegistryEntry:
             resource = "*." + resource
         if not _HOST_RE.match(resource):
             raise _RowProblem(f"not a domain: {resource[:80]!r}")
-    return RegistryEntry(resource=resource, kind=cast(Kind, kind), authority=row.get("authority", "").strip(),
-                         decision_number=row.get("decision_number", "").strip(),
-                         decision_date=_iso_date(row.get("decision_date", "")),
-                         legal_basis=row.get("legal_basis", "").strip(), category=row.get("category", "").strip(),
-                         source_line=lineno)
+    return RegistryEntry(
+        resource=resource,
+        kind=cast(Kind, kind),
+        authority=row.get("authority", "").strip(),
+        decision_number=row.get("decision_number", "").strip(),
+        decision_date=_iso_date(row.get("decision_date", "")),
+        legal_basis=row.get("legal_basis", "").strip(),
+        category=row.get("category", "").strip(),
+        source_line=lineno,
+    )
 
 
 def _infer_kind(resource: str) -> Kind:

@@ -13,6 +13,16 @@ from kuzet.notify.justification import draft_justification, mask_cards
 from kuzet.notify.render import render_document
 from kuzet.notify.wording import category_words
 
-__all__ = ["EvidenceItem", "NotificationContext", "ResourceItem", "Screenshot", "build_context",
-           "category_words", "draft_justification", "evidence_items", "mask_cards", "render_document",
-           "screenshots_of"]
+__all__ = [
+    "EvidenceItem",
+    "NotificationContext",
+    "ResourceItem",
+    "Screenshot",
+    "build_context",
+    "category_words",
+    "draft_justification",
+    "evidence_items",
+    "mask_cards",
+    "render_document",
+    "screenshots_of",
+]

@@ -83,11 +83,20 @@ def _resolve(bundle: EvidenceBundle, part_path: str) -> Path:
 
 def evidence_items(bundle: EvidenceBundle) -> list[EvidenceItem]:
     """One row per captured file of a bundle (failed parts carry no hash and are left out)."""
-    return [EvidenceItem(file_name=Path(p.path or p.name).name, sha256=p.sha256 or "", size=p.size,
-                         captured_at=bundle.captured_at, bundle_path=str(bundle.path),
-                         manifest_sha256=bundle.manifest_sha256, key_id=bundle.key_id,
-                         url=bundle.final_url or bundle.url)
-            for p in bundle.parts if p.status == "ok" and p.sha256]
+    return [
+        EvidenceItem(
+            file_name=Path(p.path or p.name).name,
+            sha256=p.sha256 or "",
+            size=p.size,
+            captured_at=bundle.captured_at,
+            bundle_path=str(bundle.path),
+            manifest_sha256=bundle.manifest_sha256,
+            key_id=bundle.key_id,
+            url=bundle.final_url or bundle.url,
+        )
+        for p in bundle.parts
+        if p.status == "ok" and p.sha256
+    ]
 
 
 def screenshots_of(bundle: EvidenceBundle) -> list[Screenshot]:
@@ -98,8 +107,14 @@ def screenshots_of(bundle: EvidenceBundle) -> list[Screenshot]:
             continue
         is_image = p.media_type in ("image/png", "image/jpeg") or p.path.lower().endswith((".png", ".jpg", ".jpeg"))
         if is_image and "screenshot" in (p.name + p.path).lower():
-            out.append(Screenshot(path=_resolve(bundle, p.path), url=bundle.final_url or bundle.url,
-                                  captured_at=bundle.captured_at, sha256=p.sha256 or ""))
+            out.append(
+                Screenshot(
+                    path=_resolve(bundle, p.path),
+                    url=bundle.final_url or bundle.url,
+                    captured_at=bundle.captured_at,
+                    sha256=p.sha256 or "",
+                )
+            )
     return out
 
 
@@ -132,14 +147,26 @@ def build_context(
     kind = kind or ROUTE_DOCUMENT.get(decision.route) or "administrative_materials"
     label = category_words(verdict.label, lang)
     seen = first_seen or {}
-    resources = [ResourceItem(url=u, resource_key=resource_key_of(u), first_seen=seen.get(u), label=label)
-                 for u in urls]
+    resources = [
+        ResourceItem(url=u, resource_key=resource_key_of(u), first_seen=seen.get(u), label=label) for u in urls
+    ]
     evidence = [item for b in bundles for item in evidence_items(b)]
     shots = [s for b in bundles for s in screenshots_of(b)]
     return NotificationContext(
-        doc_id=doc_id, kind=kind, lang=lang, route=decision.route,
-        authority=authority or AUTHORITY[kind][lang], resources=resources, category_label=label,
+        doc_id=doc_id,
+        kind=kind,
+        lang=lang,
+        route=decision.route,
+        authority=authority or AUTHORITY[kind][lang],
+        resources=resources,
+        category_label=label,
         legal_basis=legal_basis if legal_basis is not None else decision.legal_basis,
-        justification=draft_justification(verdict, lang), created=created or datetime.now(UTC).date(),
-        decision=decision.registry_entry, evidence=evidence, screenshots=shots, analyst=analyst,
-        rule_id=decision.rule_id, policy_version=decision.policy_version)
+        justification=draft_justification(verdict, lang),
+        created=created or datetime.now(UTC).date(),
+        decision=decision.registry_entry,
+        evidence=evidence,
+        screenshots=shots,
+        analyst=analyst,
+        rule_id=decision.rule_id,
+        policy_version=decision.policy_version,
+    )

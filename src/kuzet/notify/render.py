@@ -128,29 +128,61 @@ def _template_data(ctx: NotificationContext) -> dict[str, Any]:
     decision = ctx.decision
     bundles: dict[str, dict[str, str]] = {}
     for item in ctx.evidence:
-        bundles.setdefault(item.bundle_path, {"path": item.bundle_path, "manifest_sha256": item.manifest_sha256,
-                                              "key_id": item.key_id or "—", "url": item.url})
+        bundles.setdefault(
+            item.bundle_path,
+            {
+                "path": item.bundle_path,
+                "manifest_sha256": item.manifest_sha256,
+                "key_id": item.key_id or "—",
+                "url": item.url,
+            },
+        )
     return {
-        "doc_id": ctx.doc_id, "created": _fmt_date(ctx.created), "sender": ctx.sender,
-        "authority": ctx.authority, "category_label": ctx.category_label, "legal_basis": ctx.legal_basis,
-        "route": ctx.route, "route_words": route_words(ctx.route, ctx.lang), "kind": ctx.kind, "lang": ctx.lang,
+        "doc_id": ctx.doc_id,
+        "created": _fmt_date(ctx.created),
+        "sender": ctx.sender,
+        "authority": ctx.authority,
+        "category_label": ctx.category_label,
+        "legal_basis": ctx.legal_basis,
+        "route": ctx.route,
+        "route_words": route_words(ctx.route, ctx.lang),
+        "kind": ctx.kind,
+        "lang": ctx.lang,
         "has_decision": decision is not None,
         "decision": {
             "text": decision_phrase(decision, ctx.lang) if decision else "",
             "number": decision.decision_number if decision else "",
             "date": _fmt_date(date.fromisoformat(decision.decision_date))
-            if decision and _is_iso(decision.decision_date) else (decision.decision_date if decision else ""),
+            if decision and _is_iso(decision.decision_date)
+            else (decision.decision_date if decision else ""),
             "authority": decision.authority if decision else "",
             "resource": decision.resource if decision else "",
         },
         "justification": list(ctx.justification),
-        "resources": [{"n": i, "url": r.url, "resource_key": r.resource_key, "first_seen": _fmt_time(r.first_seen),
-                       "label": r.label} for i, r in enumerate(ctx.resources, 1)],
-        "evidence": [{"n": i, "file_name": e.file_name, "size": _fmt_size(e.size),
-                      "captured_at": _fmt_time(e.captured_at), "sha256": e.sha256}
-                     for i, e in enumerate(ctx.evidence, 1)],
+        "resources": [
+            {
+                "n": i,
+                "url": r.url,
+                "resource_key": r.resource_key,
+                "first_seen": _fmt_time(r.first_seen),
+                "label": r.label,
+            }
+            for i, r in enumerate(ctx.resources, 1)
+        ],
+        "evidence": [
+            {
+                "n": i,
+                "file_name": e.file_name,
+                "size": _fmt_size(e.size),
+                "captured_at": _fmt_time(e.captured_at),
+                "sha256": e.sha256,
+            }
+            for i, e in enumerate(ctx.evidence, 1)
+        ],
         "bundles": list(bundles.values()),
-        "analyst": ctx.analyst or "—", "rule_id": ctx.rule_id or "—", "policy_version": ctx.policy_version or "—",
+        "analyst": ctx.analyst or "—",
+        "rule_id": ctx.rule_id or "—",
+        "policy_version": ctx.policy_version or "—",
         "disclaimer": ctx.disclaimer,
     }
 
@@ -179,12 +211,22 @@ def _screenshots(ctx: NotificationContext, tpl: DocxTemplate, tmp: Path) -> Iter
             prepared, cropped = _prepare_image(Path(shot.path), tmp / f"shot-{n}.png")
         except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as e:
             reason = _XML_INVALID.sub("", str(e))[:200] or type(e).__name__
-            yield {"image": "", "caption": SCREENSHOT_MISSING[ctx.lang].format(name=Path(shot.path).name,
-                                                                               reason=reason)}
+            yield {
+                "image": "",
+                "caption": SCREENSHOT_MISSING[ctx.lang].format(name=Path(shot.path).name, reason=reason),
+            }
             continue
-        caption = SCREENSHOT_CAPTION[ctx.lang].format(
-            n=n, url=_XML_INVALID.sub("", shot.url), time=_fmt_time(shot.captured_at), sha256=shot.sha256 or "—",
-            cropped=SCREENSHOT_CROPPED[ctx.lang] if cropped else "").strip()
+        caption = (
+            SCREENSHOT_CAPTION[ctx.lang]
+            .format(
+                n=n,
+                url=_XML_INVALID.sub("", shot.url),
+                time=_fmt_time(shot.captured_at),
+                sha256=shot.sha256 or "—",
+                cropped=SCREENSHOT_CROPPED[ctx.lang] if cropped else "",
+            )
+            .strip()
+        )
         yield {"image": InlineImage(tpl, str(prepared), width=Mm(IMAGE_WIDTH_MM)), "caption": caption}
 
 

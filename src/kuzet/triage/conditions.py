@@ -76,8 +76,17 @@ class Condition(BaseModel):
     def evaluate(self, ctx: TriageContext) -> list[str] | None:
         """The reasons when every condition holds, else None."""
         reasons: list[str] = []
-        checks = (self._label, self._score, self._registry, self._allowlist, self._categories,
-                  self._signals, self._indicators, self._scale, self._alternatives)
+        checks = (
+            self._label,
+            self._score,
+            self._registry,
+            self._allowlist,
+            self._categories,
+            self._signals,
+            self._indicators,
+            self._scale,
+            self._alternatives,
+        )
         for check in checks:
             said = check(ctx)
             if said is None:
@@ -106,8 +115,11 @@ class Condition(BaseModel):
             ips = [e for e in ctx.registry_matches if e.kind == "ip"]
             if bool(ips) != self.registry_ip_match:
                 return None
-            out.append(f"server address in the registry: {describe_entry(ips[0])}" if ips
-                       else "server address not in the registry")
+            out.append(
+                f"server address in the registry: {describe_entry(ips[0])}"
+                if ips
+                else "server address not in the registry"
+            )
         return out
 
     def _allowlist(self, ctx: TriageContext) -> list[str] | None:
@@ -120,23 +132,25 @@ class Condition(BaseModel):
     def _categories(self, ctx: TriageContext) -> list[str] | None:
         if self.categories is None:
             return []
-        present = sorted({s.category for s in ctx.signals
-                          if any(_glob(s.category, p) for p in self.categories)})
+        present = sorted({s.category for s in ctx.signals if any(_glob(s.category, p) for p in self.categories)})
         return [f"signal categories present: {', '.join(present)}"] if present else None
 
     def _signals(self, ctx: TriageContext) -> list[str] | None:
         if self.signals is None:
             return []
-        hits = sorted({s.name for s in ctx.signals
-                       if any(_glob(s.name, p) or _glob(f"{s.category}.{s.name}", p)
-                              for p in self.signals)})
+        hits = sorted(
+            {
+                s.name
+                for s in ctx.signals
+                if any(_glob(s.name, p) or _glob(f"{s.category}.{s.name}", p) for p in self.signals)
+            }
+        )
         return [f"signals present: {', '.join(hits[:10])}"] if hits else None
 
     def _indicators(self, ctx: TriageContext) -> list[str] | None:
         if self.indicators is None:
             return []
-        kinds = sorted({i.kind for i in ctx.indicators
-                        if i.valid and any(_glob(i.kind, p) for p in self.indicators)})
+        kinds = sorted({i.kind for i in ctx.indicators if i.valid and any(_glob(i.kind, p) for p in self.indicators)})
         return [f"indicators present: {', '.join(kinds)}"] if kinds else None
 
     def _scale(self, ctx: TriageContext) -> list[str] | None:

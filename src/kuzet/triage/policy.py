@@ -135,10 +135,15 @@ class Policy:
                 reasons.append(f"note: also matches the registry ({describe_entry(statutory_entries(ctx)[0])})")
             if not reasons:
                 reasons = ["no earlier rule applied (default rule)"]
-            return RouteDecision(route=rule.route.value, rule_id=rule.id,
-                                 legal_basis=self.legal_basis(rule.id, "ru", entry),
-                                 policy_version=self.version, reasons=reasons,
-                                 documents=list(rule.documents), registry_entry=entry)
+            return RouteDecision(
+                route=rule.route.value,
+                rule_id=rule.id,
+                legal_basis=self.legal_basis(rule.id, "ru", entry),
+                policy_version=self.version,
+                reasons=reasons,
+                documents=list(rule.documents),
+                registry_entry=entry,
+            )
         raise PolicyError(f"{self.path}: no rule matched and there is no default rule", path=self.path)
 
     def legal_basis(self, rule_id: str, lang: str = "ru", entry: RegistryEntry | None = None) -> str:
@@ -151,9 +156,13 @@ class Policy:
 def fill_placeholders(text: str, entry: RegistryEntry | None, lang: str = "ru") -> str:
     values = {name: "" for name in PLACEHOLDERS}
     if entry is not None:
-        values.update(decision=decision_phrase(entry, lang), decision_number=entry.decision_number,
-                      decision_date=_dotted(entry.decision_date), authority=entry.authority,
-                      resource=entry.resource)
+        values.update(
+            decision=decision_phrase(entry, lang),
+            decision_number=entry.decision_number,
+            decision_date=_dotted(entry.decision_date),
+            authority=entry.authority,
+            resource=entry.resource,
+        )
     return _PLACEHOLDER_RE.sub(lambda m: values.get(m.group(1).strip(), m.group(0)), text)
 
 
@@ -215,21 +224,34 @@ def _check_rules(doc: PolicyDocument, root: yaml.Node, path: Path) -> None:
             raise _error(path, _line_of(root, ("rules", i, "id")), f"duplicate rule id {rule.id!r}")
         ids.add(rule.id)
         if rule.when.is_empty and i != len(doc.rules) - 1:
-            raise _error(path, line, f"rule {rule.id!r} has no conditions, so the rules after it never apply; "
-                                     "an unconditional rule must come last")
+            raise _error(
+                path,
+                line,
+                f"rule {rule.id!r} has no conditions, so the rules after it never apply; "
+                "an unconditional rule must come last",
+            )
         for lang in ("ru", "kk"):
             text = getattr(rule.legal_basis, lang)
             for name in _PLACEHOLDER_RE.findall(text):
                 if name.strip() not in PLACEHOLDERS:
-                    raise _error(path, _line_of(root, ("rules", i, "legal_basis")),
-                                 f"rule {rule.id!r}: unknown placeholder {{{name}}} in legal_basis.{lang} "
-                                 f"(allowed: {', '.join(PLACEHOLDERS)})")
+                    raise _error(
+                        path,
+                        _line_of(root, ("rules", i, "legal_basis")),
+                        f"rule {rule.id!r}: unknown placeholder {{{name}}} in legal_basis.{lang} "
+                        f"(allowed: {', '.join(PLACEHOLDERS)})",
+                    )
                 if rule.when.registry_match is not True:
-                    raise _error(path, _line_of(root, ("rules", i, "legal_basis")),
-                                 f"rule {rule.id!r}: placeholder {{{name}}} needs 'registry_match: true' "
-                                 "in the rule's conditions")
+                    raise _error(
+                        path,
+                        _line_of(root, ("rules", i, "legal_basis")),
+                        f"rule {rule.id!r}: placeholder {{{name}}} needs 'registry_match: true' "
+                        "in the rule's conditions",
+                    )
         if rule.route is not Route.NONE and not rule.documents:
             raise _error(path, line, f"rule {rule.id!r} routes to {rule.route.value} but drafts no documents")
     if not doc.rules[-1].when.is_empty:
-        raise _error(path, _line_of(root, ("rules", len(doc.rules) - 1)),
-                     "the last rule must be the default: a rule without conditions ('when: {}')")
+        raise _error(
+            path,
+            _line_of(root, ("rules", len(doc.rules) - 1)),
+            "the last rule must be the default: a rule without conditions ('when: {}')",
+        )
