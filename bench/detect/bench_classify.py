@@ -122,7 +122,10 @@ def main() -> int:
             "`kuzet classify`, 1 KB texts, start-up included",
             f"{k_rate:.0f} docs/s (baseline TF-IDF+LR: {b_rate:.0f} docs/s), peak RSS {k_rss:.0f} MB",
         ],
-        ["Baseline char TF-IDF (2-5) + LR, same texts and process set-up", f"{b_rate:.0f} docs/s, peak RSS {b_rss:.0f} MB"],
+        [
+            "Baseline char TF-IDF (2-5) + LR, same texts and process set-up",
+            f"{b_rate:.0f} docs/s, peak RSS {b_rss:.0f} MB",
+        ],
     ]
     RESULT.parent.mkdir(parents=True, exist_ok=True)
     RESULT.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -56,7 +56,8 @@ def _fill(rng: random.Random, s: str) -> str:
         m=rng.randint(1, 900) * 1000,
         k=rng.randint(2, 40),
         s=rng.randint(1, 99) * 10,
-        url=f"https://{rng.choice(['win', 'best', 'kz', 'pro', 'news'])}{rng.randint(1, 999)}.{rng.choice(['com', 'kz', 'ru', 'bet'])}/",
+        url=f"https://{rng.choice(['win', 'best', 'kz', 'pro', 'news'])}{rng.randint(1, 999)}"
+        f".{rng.choice(['com', 'kz', 'ru', 'bet'])}/",
         handle=f"@{rng.choice(['bonus', 'invest', 'obmen', 'info', 'kz'])}_{rng.randint(10, 9999)}",
         code=f"KZ{rng.randint(100, 999)}",
     )

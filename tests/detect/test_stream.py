@@ -68,7 +68,7 @@ def test_classify_stream_megabyte_text_is_truncated_not_refused() -> None:
 def test_classify_stream_survives_detector_failure(monkeypatch: pytest.MonkeyPatch) -> None:
     from kuzet.detect import Detector
 
-    def boom(self: Detector, docs: object) -> object:
+    def boom(self: Detector, docs: object, **_: object) -> object:
         raise RuntimeError("broken")
 
     monkeypatch.setattr(Detector, "detect_many", boom)

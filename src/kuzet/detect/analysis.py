@@ -109,6 +109,13 @@ def analyze(
     return Analysis(fields, indicators, dense, view, truncated)
 
 
+def with_indicators(analysis: Analysis, indicators: list[Indicator]) -> Analysis:
+    """The same analysis with ``indicators`` found afterwards (dense features rebuilt)."""
+    merged = _merge_norms([f.norm for f in analysis.fields])
+    dense = dense_features(merged, analysis.matches, indicators)
+    return Analysis(analysis.fields, indicators, dense, analysis.view, analysis.truncated, analysis.extra)
+
+
 def _merge_norms(norms: list[NormalizedText]) -> NormalizedText:
     """One NormalizedText standing for all fields (for features; offsets are not used)."""
     if len(norms) == 1:

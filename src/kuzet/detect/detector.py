@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from kuzet.detect.analysis import Analysis, analyze
-from kuzet.detect.features import INDICATOR_FEATURES
-from kuzet.detect.fusion import build_verdict
+from kuzet.detect.analysis import MAX_SIDE_CHARS, MAX_TEXT_CHARS, Analysis, analyze, find_indicators, with_indicators
+from kuzet.detect.features import AMPLIFIER_FEATURES, category_scores
+from kuzet.detect.fusion import SUPPORT_MIN_EVIDENCE, VIOLATIONS, build_verdict
 from kuzet.detect.lang import detect_language
 from kuzet.detect.lexicon import Lexicon
 from kuzet.detect.model import LinearModel, Prediction
@@ -75,10 +75,35 @@ class Detector:
         analysis = self.analyze(text, title=title, image_text=image_text, html=html)
         return self.verdict(analysis, lang=detect_language(" ".join(filter(None, (title, text[:4000])))))
 
-    def detect_many(self, docs: Sequence[tuple[str, str, str]]) -> list[Verdict]:
-        """Verdicts for ``(text, title, image_text)`` triples; one model call for the batch."""
-        analyses = [self.analyze(text, title=title, image_text=image_text) for text, title, image_text in docs]
+    def detect_many(self, docs: Sequence[tuple[str, str, str]], *, screen: bool = False) -> list[Verdict]:
+        """Verdicts for ``(text, title, image_text)`` triples; one model call for the batch.
+
+        With ``screen`` identifiers are extracted only where they can matter: indicators never
+        turn a text the model finds benign without them into a violation (fusion rule
+        ``indicators_alone_are_not_a_violation``) and strengthen a category only next to its
+        phrases, so a text benign without indicators and without such phrases keeps its label.
+        Such verdicts carry no indicators (the label is the same; the benign score may differ a
+        little). Indicator extraction is a fifth of the work per text, and most screened text is
+        benign.
+        """
+        analyses = [
+            analyze(self.lexicon, text, title=title, image_text=image_text, indicators=[] if screen else None)
+            for text, title, image_text in docs
+        ]
         langs = [detect_language(" ".join(filter(None, (title, text[:4000])))) for text, title, _ in docs]
+        if screen and self.model is not None:
+            first = self.model.predict(
+                [a.view for a in analyses], np.asarray([a.dense for a in analyses], dtype=np.float64)
+            )
+            for i, (pred, a) in enumerate(zip(first, analyses, strict=True)):
+                cats = category_scores(a.matches)
+                if max(pred.probs, key=pred.probs.__getitem__) != "benign" or any(
+                    cats.get(c, 0.0) >= SUPPORT_MIN_EVIDENCE for c in VIOLATIONS
+                ):
+                    text, _, image_text = docs[i]
+                    analyses[i] = with_indicators(
+                        a, find_indicators(text[:MAX_TEXT_CHARS], image_text[:MAX_SIDE_CHARS])
+                    )
         return self.verdicts(analyses, langs)
 
     def verdict(self, analysis: Analysis, *, lang: str) -> Verdict:
@@ -88,14 +113,13 @@ class Detector:
         if not analyses:
             return []
         preds: list[Prediction | None] = [None] * len(analyses)
-        no_ind: list[Prediction | None] = [None] * len(analyses)
+        bare: list[Prediction | None] = [None] * len(analyses)
         if self.model is not None:
             views = [a.view for a in analyses]
             dense = np.asarray([a.dense for a in analyses], dtype=np.float64)
-            full, partial = self.model.predict_pair(views, dense, INDICATOR_FEATURES)
+            full, partial = self.model.predict_pair(views, dense, AMPLIFIER_FEATURES)
             preds = list(full)
-            no_ind = [p if a.indicators else None for p, a in zip(partial, analyses, strict=True)]
+            bare = list(partial)
         return [
-            build_verdict(a, p, q, lang, self.name)
-            for a, p, q, lang in zip(analyses, preds, no_ind, langs, strict=True)
+            build_verdict(a, p, q, lang, self.name) for a, p, q, lang in zip(analyses, preds, bare, langs, strict=True)
         ]

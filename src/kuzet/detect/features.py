@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from kuzet.detect.lexicon import Match
 from kuzet.detect.normalize import NormalizedText
@@ -50,8 +51,13 @@ DENSE_FEATURES: tuple[str, ...] = (
     "len_log",
 )
 INDICATOR_FEATURES = frozenset(f"ind_{g}" for g in INDICATOR_GROUPS)
+OBFUSCATION_FEATURES = frozenset(f"obf_{k}" for k in _OBFUSCATION_KEYS)
+# Evidence that strengthens a violation but must not make one by itself: identifiers (a bank
+# page lists phones too) and disguised spelling (a news text can be obfuscated as well).
+AMPLIFIER_FEATURES = INDICATOR_FEATURES | OBFUSCATION_FEATURES
 
 
+@lru_cache(maxsize=256)
 def indicator_group(kind: str) -> str:
     """Coarse group of an indicator kind, robust to how the extractor names its kinds."""
     k = kind.lower()

@@ -3,8 +3,9 @@
 The learned model already weighs lexicon and indicator features. Two rules sit on top, each
 reported as a ``rule`` signal when it fires:
 
-* indicators alone never make a violation: if leaving the indicator features out turns the
-  verdict benign, the verdict is benign (a bank page shows phone numbers too);
+* indicators and obfuscation alone never make a violation: if leaving the indicator and
+  obfuscation features out turns the verdict benign, the verdict is benign (a bank page shows
+  phone numbers too; a news text can be disguised as well). They amplify evidence, not create it;
 * an indicator that fits a category's evidence strengthens it: a crypto wallet next to
   fixed-percent return phrases (pyramid), a bank card next to drop or card-buying phrases
   (illegal finance), a promo code next to casino phrases (gambling). The training chats were
@@ -18,7 +19,7 @@ import math
 from collections.abc import Sequence
 
 from kuzet.detect.analysis import Analysis
-from kuzet.detect.features import INDICATOR_FEATURES, category_scores, indicator_group
+from kuzet.detect.features import INDICATOR_FEATURES, OBFUSCATION_FEATURES, category_scores, indicator_group
 from kuzet.detect.model import Prediction
 from kuzet.records import LABELS, Indicator, Signal, Span, Verdict
 
@@ -41,7 +42,7 @@ REPORT_CAP = 5.0
 SPARSE_MIN_CHARS = 600
 SPARSE_MAX_DENSITY = 2.5  # lexicon weight of the leading category per 1,000 characters
 SPARSE_SHIFT = 1.5
-_SUPPORT_MIN_EVIDENCE = 2.0
+SUPPORT_MIN_EVIDENCE = 2.0
 _SUPPORT_BONUS = 1.0
 MAX_PHRASE_SIGNALS = 25
 
@@ -63,35 +64,31 @@ def lexicon_only_scores(analysis: Analysis) -> dict[str, float]:
 
 
 def fuse(
-    analysis: Analysis, pred: Prediction | None, pred_no_indicators: Prediction | None
+    analysis: Analysis, pred: Prediction | None, pred_bare: Prediction | None
 ) -> tuple[dict[str, float], list[Signal]]:
-    """Final per-label scores and the rule signals that shaped them."""
+    """Final per-label scores and the rule signals that shaped them.
+
+    ``pred_bare`` is the model's prediction without the amplifier features (indicators,
+    obfuscation counts).
+    """
     rules: list[Signal] = []
     if pred is None:
         scores = lexicon_only_scores(analysis)
     else:
         scores = dict(pred.probs)
-        if pred_no_indicators is not None:
+        if pred_bare is not None:
             label = max(scores, key=scores.__getitem__)
-            alone = pred_no_indicators.probs
+            alone = pred_bare.probs
             if label != "benign" and max(alone, key=alone.__getitem__) == "benign":
                 scores = dict(alone)
-                rules.append(
-                    Signal(
-                        kind="rule",
-                        category="benign",
-                        name="indicators_alone_are_not_a_violation",
-                        weight=0.0,
-                        text="Identifiers (phones, wallets, cards) alone do not make a violation.",
-                    )
-                )
+                rules.append(_amplifier_rule(pred))
     cats = category_scores(analysis.matches)
     groups = {indicator_group(i.kind) for i in analysis.indicators if i.valid}
     logits = {k: math.log(max(v, 1e-9)) for k, v in scores.items()}
     boosted = False
     for group in sorted(groups):
         for cat in _SUPPORTS.get(group, ()):
-            if cats.get(cat, 0.0) >= _SUPPORT_MIN_EVIDENCE:
+            if cats.get(cat, 0.0) >= SUPPORT_MIN_EVIDENCE:
                 logits[cat] += _SUPPORT_BONUS
                 boosted = True
                 rules.append(
@@ -140,6 +137,26 @@ def fuse(
     if boosted:
         scores = _softmax(logits)
     return {k: scores.get(k, 0.0) for k in LABELS}, rules
+
+
+def _amplifier_rule(pred: Prediction) -> Signal:
+    used = {n for n, v in pred.contributions(pred.classes[0]).items() if v} if pred.classes else set()
+    if used & INDICATOR_FEATURES and not used & OBFUSCATION_FEATURES:
+        name, what = "indicators_alone_are_not_a_violation", "Identifiers (phones, wallets, cards) alone do"
+    elif used & OBFUSCATION_FEATURES and not used & INDICATOR_FEATURES:
+        name, what = "obfuscation_alone_is_not_a_violation", "Disguised spelling alone does"
+    else:
+        name, what = (
+            "identifiers_or_obfuscation_alone_are_not_a_violation",
+            "Identifiers and disguised spelling alone do",
+        )
+    return Signal(
+        kind="rule",
+        category="benign",
+        name=name,
+        weight=0.0,
+        text=f"{what} not make a violation; they only strengthen other evidence.",
+    )
 
 
 def phrase_signals(analysis: Analysis) -> list[Signal]:
@@ -225,9 +242,9 @@ def model_signal(label: str, pred: Prediction, analysis: Analysis) -> Signal:
 
 
 def build_verdict(
-    analysis: Analysis, pred: Prediction | None, pred_no_ind: Prediction | None, lang: str, detector: str
+    analysis: Analysis, pred: Prediction | None, pred_bare: Prediction | None, lang: str, detector: str
 ) -> Verdict:
-    scores, rules = fuse(analysis, pred, pred_no_ind)
+    scores, rules = fuse(analysis, pred, pred_bare)
     label = max(scores, key=scores.__getitem__)
     signals: list[Signal] = []
     signals.extend(phrase_signals(analysis))

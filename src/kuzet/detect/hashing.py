@@ -10,9 +10,12 @@ Python loop in scikit-learn and keeps detection above a thousand 1 KB documents 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 _PRIME = np.uint64(1099511628211)  # FNV-1 64-bit prime
 _MIX1 = np.uint64(0xFF51AFD7ED558CCD)  # murmur3 finaliser constants
@@ -38,14 +41,25 @@ class CharNgramHasher:
 
     def hashes(self, text: str) -> np.ndarray:
         """Bucket index of every n-gram of ``text`` (with repeats)."""
-        words = text.split()
-        if not words:
-            return np.zeros(0, dtype=np.int64)
-        padded = " " + " ".join(words) + " "
-        codes = np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        return self.batch_hashes([text])[0]
+
+    def batch_hashes(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Bucket index of every n-gram of every text, and the index of the text each came from.
+
+        All texts are hashed in one array pass (per-call numpy overhead dominates on 1 KB
+        texts); an n-gram that would straddle two texts is dropped.
+        """
+        padded = ["" if not (words := t.split()) else " " + " ".join(words) + " " for t in texts]
+        joined = "".join(padded)
+        if not joined:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        lengths = np.fromiter((len(p) for p in padded), dtype=np.int64, count=len(padded))
+        doc_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
         length = len(codes)
         spaces = np.concatenate(([0], np.cumsum(codes == _SPACE)))
         parts: list[np.ndarray] = []
+        owners: list[np.ndarray] = []
         with np.errstate(over="ignore"):
             for n in range(self.min_n, self.max_n + 1):
                 m = length - n + 1
@@ -55,19 +69,27 @@ class CharNgramHasher:
                 for k in range(n):
                     h = h * _PRIME + codes[k : k + m]
                 h = h * _PRIME + np.uint64(n)
+                keep = doc_of[:m] == doc_of[n - 1 : n - 1 + m]
                 if n > 2:
                     # An n-gram belongs to one word when no space sits strictly inside it.
-                    inside = spaces[n - 1 : n - 1 + m] - spaces[1 : 1 + m]
-                    h = h[inside == 0]
+                    keep &= spaces[n - 1 : n - 1 + m] - spaces[1 : 1 + m] == 0
                 if n == 1:
-                    h = h[codes != _SPACE]
-                parts.append(h)
+                    keep &= codes != _SPACE
+                parts.append(h[keep])
+                owners.append(doc_of[:m][keep])
             if not parts:
-                return np.zeros(0, dtype=np.int64)
+                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
             mixed = _mix(np.concatenate(parts))
-        return (mixed % np.uint64(self.n_features)).astype(np.int64)
+        return (mixed % np.uint64(self.n_features)).astype(np.int64), np.concatenate(owners)
+
+    def counts(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct bucket indices of ``text`` and how often each occurs."""
+        return np.unique(self.hashes(text), return_counts=True)
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        # scipy is needed for training only; detection works on ``counts`` (start-up time).
+        import scipy.sparse as sp
+
         indptr = [0]
         indices: list[np.ndarray] = []
         data: list[np.ndarray] = []

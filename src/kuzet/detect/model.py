@@ -12,14 +12,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
 
 from kuzet.detect.hashing import CharNgramHasher
 from kuzet.errors import DetectError
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 N_FEATURES = 2**18
 
@@ -41,6 +42,10 @@ def make_vectorizers(config: dict[str, object]) -> list[Vectorizer]:
         if name == "char_wb":
             out.append(CharNgramHasher(int(lo), int(hi), n_features))
         else:
+            # Imported here: scikit-learn takes most of a second to import and the shipped
+            # model needs only the numpy hasher.
+            from sklearn.feature_extraction.text import HashingVectorizer
+
             out.append(
                 HashingVectorizer(
                     analyzer=str(name),  # type: ignore[arg-type]
@@ -57,6 +62,8 @@ def make_vectorizers(config: dict[str, object]) -> list[Vectorizer]:
 
 
 def hashed_counts(vectorizers: Sequence[Vectorizer], texts: Sequence[str]) -> sp.csr_matrix:
+    import scipy.sparse as sp
+
     total: sp.csr_matrix | None = None
     for vec in vectorizers:
         x = sp.csr_matrix(vec.transform(texts))
@@ -67,6 +74,8 @@ def hashed_counts(vectorizers: Sequence[Vectorizer], texts: Sequence[str]) -> sp
 
 def tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     """Sublinear TF times IDF, rows scaled to unit length."""
+    import scipy.sparse as sp
+
     x = counts.tocsr(copy=True).astype(np.float32)
     np.log1p(x.data, out=x.data)
     x = x @ sp.diags(idf.astype(np.float32))
@@ -101,6 +110,7 @@ class LinearModel:
     temperature: float
     config: dict[str, object]
     _vectorizers: list[Vectorizer] | None = None
+    _coef_rows: np.ndarray | None = None  # coef_text transposed, C-contiguous: one row per bucket
 
     @property
     def vectorizers(self) -> list[Vectorizer]:
@@ -110,11 +120,44 @@ class LinearModel:
 
     def logits(self, texts: Sequence[str], dense: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Text logits (n, k) and dense contributions (n, k, d) before the intercept."""
-        x = tfidf(hashed_counts(self.vectorizers, texts), self.idf)
-        text = np.asarray(x @ self.coef_text.T, dtype=np.float64)
+        vecs = self.vectorizers
+        if all(isinstance(v, CharNgramHasher) for v in vecs):
+            hashers = [v for v in vecs if isinstance(v, CharNgramHasher)]
+            # Small chunks: sorting the n-grams of many texts at once costs more than it saves.
+            text = np.concatenate(
+                [self._hashed_logits(hashers, texts[i : i + 32]) for i in range(0, len(texts), 32)]
+                or [np.zeros((0, len(self.classes)))]
+            )
+        else:
+            x = tfidf(hashed_counts(vecs, texts), self.idf)
+            text = np.asarray(x @ self.coef_text.T, dtype=np.float64)
         d = np.asarray(dense, dtype=np.float64) * self.dense_scale
         contrib = d[:, None, :] * self.coef_dense[None, :, :]
         return text, contrib
+
+    def _hashed_logits(self, hashers: Sequence[CharNgramHasher], texts: Sequence[str]) -> np.ndarray:
+        """The same numbers as ``tfidf(...) @ coef_text.T`` for a batch, without scipy: only the
+        buckets the texts use are gathered, so the cost follows the texts, not the hash space."""
+        if self._coef_rows is None:
+            self._coef_rows = np.ascontiguousarray(self.coef_text.T)
+        n_docs, n_feat = len(texts), int(self.idf.shape[0])
+        out = np.zeros((n_docs, len(self.classes)), dtype=np.float64)
+        if not n_docs:
+            return out
+        pairs = [h.batch_hashes(texts) for h in hashers]
+        cols = np.concatenate([p[0] for p in pairs])
+        docs = np.concatenate([p[1] for p in pairs])
+        keys, counts = np.unique(docs * n_feat + cols, return_counts=True)
+        if not len(keys):
+            return out
+        doc, col = keys // n_feat, keys % n_feat
+        w = np.log1p(counts.astype(np.float32)) * self.idf[col]
+        norms = np.sqrt(np.bincount(doc, weights=w.astype(np.float64) ** 2, minlength=n_docs))
+        norms[norms == 0] = 1.0
+        contrib = self._coef_rows[col] * w[:, None]
+        for k in range(out.shape[1]):
+            out[:, k] = np.bincount(doc, weights=contrib[:, k], minlength=n_docs)
+        return out / norms[:, None]
 
     def predict(
         self, texts: Sequence[str], dense: np.ndarray, *, drop: frozenset[str] = frozenset()

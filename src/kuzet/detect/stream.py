@@ -71,8 +71,23 @@ def signal_json(sig: Signal) -> dict[str, Any]:
         "weight": sig.weight,
         "text": sig.text,
         "span": {"start": sig.span.start, "end": sig.span.end} if sig.span is not None else None,
-        "detail": to_jsonable(sig.detail) if sig.detail else {},
+        "detail": _plain(sig.detail) if sig.detail else {},
     }
+
+
+_PRIMITIVES = (str, int, float, bool, type(None))
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe copy of signal details: plain values pass as they are, anything else goes
+    through the generic ``to_jsonable``."""
+    if isinstance(value, _PRIMITIVES):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return to_jsonable(value)
 
 
 def verdict_json(doc_id: Any, verdict: Verdict) -> dict[str, Any]:
@@ -96,7 +111,7 @@ def classify_stream(inp: TextIO, out: TextIO, err: TextIO, *, detector: Detector
         nonlocal bad
         docs = [doc for _, doc, _ in pending if doc is not None]
         try:
-            verdicts = iter(det.detect_many(docs))
+            verdicts = iter(det.detect_many(docs, screen=True))
             failure = None
         except Exception as exc:  # noqa: BLE001 - one bad batch must not stop the stream
             verdicts, failure = iter(()), f"detection failed: {type(exc).__name__}: {exc}"
