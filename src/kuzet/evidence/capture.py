@@ -110,6 +110,17 @@ PART_FILES = {
     "wacz": ("archive.wacz", "application/wacz"),
 }
 
+MAX_FRAMES_TEXT = 10
+_TEXT_JS = "() => document.body ? document.body.innerText : ''"
+_HIGHLIGHT_JS = """(post) => {
+  const el = Array.from(document.querySelectorAll('[data-post]')).find(e => e.getAttribute('data-post') === post);
+  if (!el) return false;
+  const wrap = el.closest('.tgme_widget_message_wrap') || el;
+  wrap.style.outline = '4px solid #e53935';
+  wrap.style.outlineOffset = '2px';
+  wrap.scrollIntoView({block: 'center', inline: 'nearest'});
+  return true;
+}"""
 _SCROLL_JS = """async ({maxHeight, maxSteps, pause}) => {
   const doc = document.scrollingElement || document.documentElement;
   if (!doc) return {steps: 0, height: 0};
@@ -178,6 +189,14 @@ class _Run:
     final_url: str | None = None
     max_height: int = 20000
     timings: dict[str, int] = field(default_factory=dict)
+    # For bundles with several views (a Telegram post and its channel preview): file and part
+    # names get this prefix ("post.", "preview."); parts stay keyed by the bare name here.
+    prefix: str = ""
+    # Append the text of child frames to text.txt (the Telegram post page frames its widget).
+    frames_text: bool = False
+    # ``data-post`` value of a post to scroll to and outline before the screenshots.
+    highlight: str | None = None
+    highlight_found: bool | None = None
 
     def timed(self, name: str, t0: float) -> None:
         self.timings[name] = int((time.monotonic() - t0) * 1000)
@@ -191,12 +210,35 @@ class _Run:
 
     def fail(self, name: str, error: str, status: Literal["failed", "skipped"] = "failed") -> None:
         rel, media = PART_FILES.get(name, ("", ""))
-        self.parts[name] = CapturePart(name=name, status=status, media_type=media, error=error[:1000])
+        self.parts[name] = CapturePart(name=self.prefix + name, status=status, media_type=media, error=error[:1000])
 
 
 def _err(e: BaseException) -> str:
     text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
     return f"{type(e).__name__}: {text}"[:500]
+
+
+@dataclass
+class _Done:
+    """What a browser phase over one or more views leaves for sealing."""
+
+    started: datetime
+    ended: datetime
+    browser_version: str = ""
+    resolved: dict[str, Any] = field(default_factory=dict)
+    archive: dict[str, CapturePart] = field(default_factory=dict)
+
+
+_TG_POST_RE = re.compile(r"^/(?:s/)?([A-Za-z][A-Za-z0-9_]{3,31})/(\d{1,12})/?$")
+
+
+def telegram_post_ref(url: str) -> tuple[str, int] | None:
+    """``(channel, post id)`` of a public post link ``t.me/NAME/ID`` or ``t.me/s/NAME/ID`` (any
+    host: the sandbox serves Telegram's markup as ``t.me.test``); None for anything else."""
+    m = _TG_POST_RE.match(urlsplit(url).path)
+    if m is None or m.group(1).lower() in {"s", "c", "joinchat", "addstickers", "share", "iv"}:
+        return None
+    return m.group(1), int(m.group(2))
 
 
 class CaptureService:
@@ -298,8 +340,54 @@ class CaptureService:
     ) -> EvidenceBundle:
         self._check_thread()
         opts = options or CaptureOptions()
-        timeout = float(opts.timeout or self.settings.capture_timeout)
+        out = self._prepare_out(out_dir)
         max_height = int(opts.max_height or self.settings.max_screenshot_height)
+        run = _Run(url=url, out=out, deadline=0.0, max_height=max_height)
+        done = self._capture_views([run], opts)
+        return self._seal([run], done, opts, case_ref, extra_meta)
+
+    def capture_telegram_post(
+        self,
+        post_url: str,
+        preview_url: str,
+        out_dir: Path,
+        *,
+        options: CaptureOptions | None = None,
+        case_ref: str | None = None,
+        extra_meta: dict[str, Any] | None = None,
+    ) -> EvidenceBundle:
+        """ONE bundle with a public Telegram post seen twice: its own page (``t.me/NAME/ID``,
+        parts ``post.*``) and the channel preview around it (``t.me/s/NAME/ID``, parts
+        ``preview.*``, the post scrolled into view and outlined before the screenshots), in one
+        browser context, with one WARC/WACZ of both. The channel and post id go in the
+        manifest's ``telegram`` object; each view's facts in ``views``."""
+        self._check_thread()
+        ref = telegram_post_ref(post_url)
+        if ref is None:
+            raise CaptureError(f"{post_url!r} is not a Telegram post link (t.me/NAME/ID)")
+        channel, post_id = ref
+        if telegram_post_ref(preview_url) not in (None, ref) or f"/{channel.lower()}" not in preview_url.lower():
+            raise CaptureError(f"{preview_url!r} is not a preview of {channel}/{post_id}")
+        opts = options or CaptureOptions()
+        out = self._prepare_out(out_dir)
+        max_height = int(opts.max_height or self.settings.max_screenshot_height)
+        data_post = f"{channel}/{post_id}"
+        post = _Run(url=post_url, out=out, deadline=0.0, max_height=max_height, prefix="post.", frames_text=True)
+        preview = _Run(url=preview_url, out=out, deadline=0.0, max_height=max_height, prefix="preview.")
+        preview.highlight = data_post
+        done = self._capture_views([post, preview], opts)
+        tg = {
+            "channel": channel,
+            "post_id": post_id,
+            "data_post": data_post,
+            "post_url": post_url,
+            "preview_url": preview_url,
+            "post_found_in_preview": preview.highlight_found,
+        }
+        return self._seal([post, preview], done, opts, case_ref, extra_meta, telegram=tg)
+
+    @staticmethod
+    def _prepare_out(out_dir: Path) -> Path:
         out = Path(out_dir)
         if out.exists() and any(out.iterdir()):
             raise EvidenceError(f"bundle directory {out} is not empty", path=out)
@@ -307,40 +395,55 @@ class CaptureService:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise EvidenceError(f"cannot create bundle directory {out}: {e}", path=out) from e
+        return out
+
+    def _capture_views(self, runs: list[_Run], opts: CaptureOptions) -> _Done:
+        """Drive the browser through every view in one context, then write network facts and the
+        WARC/WACZ of the whole context's traffic."""
+        self._check_thread()
+        timeout = float(opts.timeout or self.settings.capture_timeout)
+        max_height = runs[0].max_height
         started = datetime.now(UTC)
-        run = _Run(url=url, out=out, deadline=time.monotonic() + timeout, max_height=max_height)
-        resolved: dict[str, Any] = {}
-        browser_version = ""
+        done = _Done(started=started, ended=started)
         har_dir = Path(tempfile.mkdtemp(prefix="kuzet-har-"))
         har = har_dir / "traffic.har"
         try:
-            scheme = urlsplit(url).scheme.lower()
-            if scheme not in ("http", "https"):
-                run.navigation_error = f"refused scheme {scheme!r}: only http and https pages are captured"
-            else:
+            browsable = []
+            for run in runs:
+                scheme = urlsplit(run.url).scheme.lower()
+                if scheme not in ("http", "https"):
+                    run.navigation_error = f"refused scheme {scheme!r}: only http and https pages are captured"
+                else:
+                    browsable.append(run)
+            if browsable:
                 proc = self._browser(opts.recycle_every)
-                browser_version = proc.browser.version
-                resolved = self._resolved_options(opts, browser_version, timeout, max_height)
+                done.browser_version = proc.browser.version
+                done.resolved = self._resolved_options(opts, done.browser_version, timeout, max_height)
                 proc.captures += 1
-                limit = timeout + PARTS_MIN_S + WATCHDOG_GRACE_S
+                limit = (timeout + PARTS_MIN_S) * len(browsable) + WATCHDOG_GRACE_S
                 with Watchdog(proc, limit) as dog:
                     try:
-                        self._drive(proc, run, resolved, har, max_height)
+                        self._drive(proc, browsable, done.resolved, har, max_height, timeout)
                     except Exception as e:  # a capture fails as data, whatever broke in the browser phase
-                        run.browser_error = _err(e)
+                        for run in browsable:
+                            run.browser_error = run.browser_error or _err(e)
                     if dog.fired:
-                        run.browser_error = f"watchdog killed the browser after {limit:.0f} s"
-                        run.notes.append(run.browser_error)
-                if run.crashed or run.browser_error:
+                        for run in browsable:
+                            run.browser_error = f"watchdog killed the browser after {limit:.0f} s"
+                            run.notes.append(run.browser_error)
+                if any(r.crashed or r.browser_error for r in browsable):
                     proc.crashed = True  # relaunch before the next capture
+            for run in runs:
                 for name in PART_ORDER:
                     if name not in run.parts:
                         run.fail(name, run.browser_error or "not captured: the browser phase ended early")
-            ended = datetime.now(UTC)
-            self._write_traffic(run, har, started, resolved)
+            done.ended = datetime.now(UTC)
+            for run in runs:
+                self._write_network(run)
+            done.archive = self._write_archive(runs, har, started)
         finally:
             shutil.rmtree(har_dir, ignore_errors=True)
-        return self._seal(run, opts, resolved, started, ended, browser_version, case_ref, extra_meta)
+        return done
 
     def _resolved_options(self, opts: CaptureOptions, version: str, timeout: float, max_height: int) -> dict[str, Any]:
         vp = VIEWPORTS[opts.viewport]
@@ -383,7 +486,7 @@ class CaptureService:
             kwargs["proxy"] = {"server": o["proxy"]}
         return proc.browser.new_context(**kwargs)
 
-    def _guard_routes(self, run: _Run) -> tuple[Callable[[Route], None], Callable[[WebSocketRoute], None]]:
+    def _guard_routes(self, current: list[_Run]) -> tuple[Callable[[Route], None], Callable[[WebSocketRoute], None]]:
         """Route handlers that vet every request's host with the address guard first.
 
         The browser resolves the name again when it connects; the address it actually used for
@@ -408,6 +511,7 @@ class CaptureService:
             return decisions[key]
 
         def record(req_url: str, reason: str, kind: str) -> None:
+            run = current[0]  # the view being captured
             if len(run.blocked) < MAX_LOG_ITEMS:
                 run.blocked.append({"url": req_url[:2000], "reason": reason, "resource_type": kind})
 
@@ -473,16 +577,35 @@ class CaptureService:
         page.on("response", on_response)
         page.on("crash", on_crash)
 
-    def _drive(self, proc: BrowserProcess, run: _Run, o: dict[str, Any], har: Path, max_height: int) -> None:
+    def _drive(
+        self, proc: BrowserProcess, runs: list[_Run], o: dict[str, Any], har: Path, max_height: int, timeout: float
+    ) -> None:
+        """One context for every view (one HAR, so one WARC of all of them); each view gets its
+        own page, time budget, listeners and parts, one after the other."""
         t0 = time.monotonic()
         ctx = self._new_context(proc, o, har)
-        run.timed("new_context", t0)
+        runs[0].timed("new_context", t0)
+        current = [runs[0]]
         try:
-            t0 = time.monotonic()
-            http_handler, ws_handler = self._guard_routes(run)
+            http_handler, ws_handler = self._guard_routes(current)
             ctx.route("**/*", http_handler)
             ctx.route_web_socket(re.compile(".*"), ws_handler)
-            page = ctx.new_page()
+            for run in runs:
+                current[0] = run
+                run.deadline = time.monotonic() + timeout
+                self._visit(ctx, proc, run, max_height)
+        finally:
+            t0 = time.monotonic()
+            try:
+                ctx.close()  # writes the HAR
+            except PlaywrightError as e:
+                runs[-1].notes.append(f"closing the browser context failed: {_err(e)}")
+            runs[-1].timings["context_close"] = int((time.monotonic() - t0) * 1000)
+
+    def _visit(self, ctx: BrowserContext, proc: BrowserProcess, run: _Run, max_height: int) -> None:
+        t0 = time.monotonic()
+        page = ctx.new_page()
+        try:
             # Opened before navigation: a session cannot attach to a renderer stuck in a script loop,
             # but an attached one can still terminate that script.
             cdp = ctx.new_cdp_session(page)
@@ -491,14 +614,12 @@ class CaptureService:
             def on_popup(popup: Page) -> None:
                 # Pop-ups (window.open, target=_blank clicks by script) are noted and closed: they
                 # would compete for the CPU; their requests up to then are in the HAR anyway.
-                if popup == page:
-                    return
                 if len(run.popups) < 20:
                     run.popups.append(popup.url[:2000])
                 with contextlib.suppress(PlaywrightError):
                     popup.close()
 
-            ctx.on("page", on_popup)
+            page.on("popup", on_popup)
             run.timed("new_page", t0)
             t0 = time.monotonic()
             self._navigate(page, run)
@@ -520,15 +641,11 @@ class CaptureService:
         finally:
             t0 = time.monotonic()
             if not run.crashed and not proc.crashed:
-                # Response objects are only readable while their context lives.
+                # Response objects are only readable while their page lives.
                 run.network = self._network_facts(run)
             run.timings["network_facts"] = int((time.monotonic() - t0) * 1000)
-            t0 = time.monotonic()
-            try:
-                ctx.close()  # writes the HAR
-            except PlaywrightError as e:
-                run.notes.append(f"closing the browser context failed: {_err(e)}")
-            run.timings["context_close"] = int((time.monotonic() - t0) * 1000)
+            with contextlib.suppress(PlaywrightError):
+                page.close()
 
     def _navigate(self, page: Page, run: _Run) -> None:
         """``load`` within half the budget; on timeout keep whatever committed and stop loading."""
@@ -615,8 +732,8 @@ class CaptureService:
                 return
             finally:
                 run.timed(name, t0)
-            (out / rel).write_bytes(data)
-            run.parts[name] = part_from_file(out, name, rel, media)
+            (out / (run.prefix + rel)).write_bytes(data)
+            run.parts[name] = part_from_file(out, run.prefix + name, run.prefix + rel, media)
 
         fits: list[bytes] = []  # the full-page image, when the page fits the viewport exactly
         vp = page.viewport_size or {"width": 1366, "height": 900}
@@ -677,7 +794,12 @@ class CaptureService:
             return data
 
         def text() -> bytes:
-            value = page.evaluate("() => document.body ? document.body.innerText : ''") or ""
+            value = page.evaluate(_TEXT_JS) or ""
+            if run.frames_text:
+                # innerText stops at an iframe; the Telegram post page shows its post in one.
+                for frame in page.frames[1:MAX_FRAMES_TEXT]:
+                    with contextlib.suppress(PlaywrightError):
+                        value += f"\n\n[frame {frame.url[:300]}]\n" + (frame.evaluate(_TEXT_JS) or "")
             if len(value) > MAX_TEXT_CHARS:
                 run.notes.append(f"text.txt truncated to {MAX_TEXT_CHARS} characters of {len(value)}")
                 value = value[:MAX_TEXT_CHARS]
@@ -691,11 +813,30 @@ class CaptureService:
         # DOM and text first: they are what classification and page-kind detection read.
         step("dom", dom)
         step("text", text)
+        if run.highlight and not run.crashed and not run.scripts_terminated:
+            self._highlight(page, run)
         step("screenshot", full)
         step("viewport", viewport)
         step("pdf", lambda: page.pdf(format="A4", print_background=True))
         step("mhtml", mhtml)
         run.final_url = page.url
+
+    @staticmethod
+    def _highlight(page: Page, run: _Run) -> None:
+        """Scroll the post into the middle of the viewport and outline it (after the DOM and text
+        were taken, so they stay as served); the note in the manifest says the outline is ours."""
+        try:
+            found = page.evaluate(_HIGHLIGHT_JS, run.highlight)
+        except PlaywrightError as e:
+            run.notes.append(f"could not look for post {run.highlight}: {_err(e)}")
+            return
+        run.highlight_found = bool(found)
+        if found:
+            run.notes.append(
+                f"post {run.highlight} scrolled into view and outlined in red by kuzet for the screenshots"
+            )
+        else:
+            run.notes.append(f"post {run.highlight} is not on the preview page")
 
     # ---- after the browser ---------------------------------------------------------------
     def _network_facts(self, run: _Run) -> dict[str, Any]:
@@ -770,18 +911,27 @@ class CaptureService:
                 facts["rebinding"] = _err(e)
         return facts
 
-    def _write_traffic(self, run: _Run, har: Path, started: datetime, o: dict[str, Any]) -> None:
-        out = run.out
+    def _write_network(self, run: _Run) -> None:
         if not run.network:
             run.network = self._network_facts(run)
         run.network["timings_ms"] = run.timings
         rel, media = PART_FILES["network"]
-        (out / rel).write_bytes(json.dumps(to_jsonable(run.network), ensure_ascii=False, indent=1).encode("utf-8"))
-        run.parts["network"] = part_from_file(out, "network", rel, media)
+        data = json.dumps(to_jsonable(run.network), ensure_ascii=False, indent=1).encode("utf-8")
+        (run.out / (run.prefix + rel)).write_bytes(data)
+        run.parts["network"] = part_from_file(run.out, run.prefix + "network", run.prefix + rel, media)
+
+    def _write_archive(self, runs: list[_Run], har: Path, started: datetime) -> dict[str, CapturePart]:
+        """The WARC and WACZ of everything the context fetched (all views)."""
+        out, first = runs[0].out, runs[0]
+        parts: dict[str, CapturePart] = {}
+
+        def fail(name: str, error: str) -> None:
+            parts[name] = CapturePart(name=name, status="failed", media_type=PART_FILES[name][1], error=error[:1000])
+
         if not har.is_file():
-            run.fail("warc", "no HAR was written (the browser did not run or died)")
-            run.fail("wacz", "no WARC to package")
-            return
+            fail("warc", "no HAR was written (the browser did not run or died)")
+            fail("wacz", "no WARC to package")
+            return parts
         warc_rel, warc_media = PART_FILES["warc"]
         t0 = time.monotonic()
         try:
@@ -792,52 +942,42 @@ class CaptureService:
                     "software": f"kuzet/{_version('kuzet')} playwright/{_version('playwright')}",
                     "format": "WARC File Format 1.0",
                     "description": "HTTP exchanges recorded by the browser (Playwright HAR)",
-                    "isPartOf": run.url[:2000],
+                    "isPartOf": first.url[:2000],
                 },
             )
         except (EvidenceError, OSError) as e:
             (out / warc_rel).unlink(missing_ok=True)
-            run.fail("warc", _err(e))
-            run.fail("wacz", "no WARC to package")
-            return
-        run.parts["warc"] = part_from_file(out, "warc", warc_rel, warc_media)
-        run.timed("warc", t0)
-        run.network["warc_records"] = {
+            fail("warc", _err(e))
+            fail("wacz", "no WARC to package")
+            return parts
+        parts["warc"] = part_from_file(out, "warc", warc_rel, warc_media)
+        first.timed("warc", t0)
+        first.network["warc_records"] = {
             "responses": stats.responses,
             "requests": stats.requests,
             "skipped": stats.skipped,
         }
-        (out / rel).write_bytes(json.dumps(to_jsonable(run.network), ensure_ascii=False, indent=1).encode("utf-8"))
-        run.parts["network"] = part_from_file(out, "network", rel, media)
+        self._write_network(first)
         wacz_rel, wacz_media = PART_FILES["wacz"]
         t0 = time.monotonic()
         try:
             build_wacz(
                 out / warc_rel,
                 out / wacz_rel,
-                page_url=run.network["final_url"] or run.url,
+                pages=[(r.network.get("final_url") or r.url, r.title) for r in runs],
                 page_ts=started,
-                title=run.title,
                 software=f"kuzet {_version('kuzet')}",
             )
         except Exception as e:  # cdxj_indexer raises assorted errors on odd records; the WACZ is optional
             (out / wacz_rel).unlink(missing_ok=True)
-            run.fail("wacz", _err(e))
-            return
-        run.parts["wacz"] = part_from_file(out, "wacz", wacz_rel, wacz_media)
-        run.timed("wacz", t0)
+            fail("wacz", _err(e))
+            return parts
+        parts["wacz"] = part_from_file(out, "wacz", wacz_rel, wacz_media)
+        first.timed("wacz", t0)
+        return parts
 
-    def _seal(
-        self,
-        run: _Run,
-        opts: CaptureOptions,
-        resolved: dict[str, Any],
-        started: datetime,
-        ended: datetime,
-        browser_version: str,
-        case_ref: str | None,
-        extra_meta: dict[str, Any] | None,
-    ) -> EvidenceBundle:
+    def _view_meta(self, run: _Run) -> dict[str, Any]:
+        """The manifest facts of one view: address, page kind, error, notes, network summary."""
         net = run.network
         kind = classify_page(
             status=net.get("status"),
@@ -854,7 +994,7 @@ class CaptureService:
         if run.downloads and "download" not in run.parts:
             d = run.downloads[0]
             run.parts["download"] = CapturePart(
-                name="download",
+                name=run.prefix + "download",
                 status="failed",
                 media_type="application/octet-stream",
                 error=f"the URL started a download of {d['suggested_filename']!r} instead of showing a page",
@@ -863,9 +1003,7 @@ class CaptureService:
             error = error or "download instead of a page"
         if page_kind == "error" and not error:
             error = "; ".join(kind.reasons)
-        ordered = [run.parts[n] for n in (*PART_ORDER, "network", "warc", "wacz", "download") if n in run.parts]
-        meta = {
-            "case_ref": case_ref,
+        return {
             "url": run.url,
             "final_url": net.get("final_url") or run.url,
             "title": run.title,
@@ -892,38 +1030,67 @@ class CaptureService:
                 "dialogs": run.dialogs,
                 "requests_seen": run.requests,
             },
-            "options": resolved or {"viewport": opts.viewport, "locale": opts.locale},
+        }
+
+    def _seal(
+        self,
+        runs: list[_Run],
+        done: _Done,
+        opts: CaptureOptions,
+        case_ref: str | None,
+        extra_meta: dict[str, Any] | None,
+        *,
+        telegram: dict[str, Any] | None = None,
+    ) -> EvidenceBundle:
+        views = {run.prefix.rstrip(".") or "page": self._view_meta(run) for run in runs}
+        main = next(iter(views.values()))
+        ordered = [run.parts[n] for run in runs for n in (*PART_ORDER, "network") if n in run.parts] + [
+            done.archive[n] for n in ("warc", "wacz") if n in done.archive
+        ]
+        ordered += [run.parts["download"] for run in runs if "download" in run.parts]
+        meta: dict[str, Any] = {
+            "case_ref": case_ref,
+            **main,
+            "options": done.resolved or {"viewport": opts.viewport, "locale": opts.locale},
             "resolver_overrides": dict(self.settings.resolve_map),
             "versions": {
                 "kuzet": _version("kuzet"),
                 "playwright": _version("playwright"),
-                "browser": browser_version,
+                "browser": done.browser_version,
                 "python": platform.python_version(),
                 "platform": platform.platform(),
             },
             "extra": to_jsonable(extra_meta or {}),
         }
+        if len(runs) > 1:
+            meta["views"] = views
+            # The bundle is as good as its worst view: an error anywhere is an error.
+            bad = next((v for v in views.values() if v["page_kind"] != "content"), None)
+            if bad is not None and main["page_kind"] == "content":
+                meta["page_kind"], meta["error"] = bad["page_kind"], bad["error"]
+        if telegram is not None:
+            meta["telegram"] = telegram
         sealed = seal_bundle(
-            run.out,
+            runs[0].out,
             parts=ordered,
             meta=meta,
             signer=self.signer,
-            started=started,
-            ended=ended,
+            started=done.started,
+            ended=done.ended,
             tsa_url=self.settings.tsa_url,
             tsa_cert=self.settings.tsa_cert,
         )
         parts = list(sealed.parts) + ([sealed.timestamp_part] if sealed.timestamp_part else [])
         return EvidenceBundle(
-            path=run.out,
-            url=run.url,
+            path=runs[0].out,
+            url=runs[0].url,
             final_url=meta["final_url"],
-            captured_at=started,
+            captured_at=done.started,
             manifest_sha256=sealed.manifest_sha256,
             parts=parts,
             key_id=self.signer.key_id,
-            page_kind=page_kind,
-            error=error,
+            page_kind=meta["page_kind"],
+            error=meta["error"],
         )
 
 
@@ -972,4 +1139,4 @@ def _cert_fingerprint(host: str, ip: Any, port: int, guard: AddressGuard) -> dic
     }
 
 
-__all__ = ["BrowserMissing", "CaptureOptions", "CaptureService"]
+__all__ = ["BrowserMissing", "CaptureOptions", "CaptureService", "telegram_post_ref"]

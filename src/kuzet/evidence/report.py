@@ -86,7 +86,7 @@ LABELS: dict[str, dict[str, str]] = {
         "shot_caption": "Снимок видимой области страницы",
         "no_shot": "Снимок видимой области не получен.",
         "excerpt": "Фрагмент видимого текста страницы",
-        "excerpt_cut": "сокращён; полный текст в файле text.txt",
+        "excerpt_cut": "сокращён; полный текст в файле",
         "s_files": "Зафиксированные файлы",
         "file": "Файл",
         "size": "Размер, байт",
@@ -146,7 +146,7 @@ LABELS: dict[str, dict[str, str]] = {
         "shot_caption": "Беттің көрінетін бөлігінің суреті",
         "no_shot": "Көрінетін бөліктің суреті алынған жоқ.",
         "excerpt": "Беттегі көрінетін мәтіннің үзіндісі",
-        "excerpt_cut": "қысқартылған; толық мәтін text.txt файлында",
+        "excerpt_cut": "қысқартылған; толық мәтін файлда:",
         "s_files": "Тіркелген файлдар",
         "file": "Файл",
         "size": "Өлшемі, байт",
@@ -248,6 +248,7 @@ def _view(
         "screenshot_file": shot,
         "excerpt": excerpt,
         "excerpt_cut": cut,
+        "text_file": paths.get(prefix + "text"),
     }
 
 
@@ -353,8 +354,12 @@ def write_reports(
         if lang not in LABELS:
             raise EvidenceError(f"no report template for language {lang!r}; have {', '.join(LABELS)}", path=root)
     verified = verify_bundle(root)
-    if not verified.ok:
-        raise EvidenceError(f"bundle {root} does not verify: {'; '.join(verified.failures[:5])}", path=root)
+    # A damaged earlier report of a language being written again is replaced, not a reason to refuse.
+    replaced = tuple(f"{report_name(lang)}:" for lang in langs)
+    blocking = [f for f in verified.failures if not f.startswith(replaced)]
+    if blocking:
+        raise EvidenceError(f"bundle {root} does not verify: {'; '.join(blocking[:5])}", path=root)
+    verified = VerifyReport(ok=True, failures=[], checks=verified.checks, manifest=verified.manifest)
     manifest = verified.manifest or {}
     if (manifest.get("signer") or {}).get("key_id") != signer.key_id:
         raise EvidenceError(

@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,27 +52,24 @@ def build_wacz(
     warc_path: Path,
     out_path: Path,
     *,
-    page_url: str,
+    pages: Sequence[tuple[str, str]],
     page_ts: datetime,
-    title: str,
     software: str,
 ) -> None:
+    """``pages``: (url, title) of each captured page, the main page first."""
     warc = warc_path.read_bytes()
     ts = page_ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    pages = (
-        json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "All Pages"})
-        + "\n"
-        + json.dumps(
-            {"id": hashlib.sha256(page_url.encode()).hexdigest()[:16], "url": page_url, "ts": ts, "title": title[:500]},
-            ensure_ascii=False,
-        )
-        + "\n"
-    ).encode("utf-8")
+    page_url = pages[0][0]
+    lines = [json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "All Pages"})]
+    for url, title in pages:
+        entry = {"id": hashlib.sha256(url.encode()).hexdigest()[:16], "url": url, "ts": ts, "title": title[:500]}
+        lines.append(json.dumps(entry, ensure_ascii=False))
+    pages_bytes = ("\n".join(lines) + "\n").encode("utf-8")
     with zipfile.ZipFile(out_path, "w", zipfile.ZIP_STORED) as zf:
         resources = [
             _entry(zf, "archive/data.warc.gz", warc),
             _entry(zf, "indexes/index.cdx", cdxj_index(warc_path)),
-            _entry(zf, "pages/pages.jsonl", pages),
+            _entry(zf, "pages/pages.jsonl", pages_bytes),
         ]
         package = {
             "profile": "data-package",

@@ -281,10 +281,34 @@ class _Handler(BaseHTTPRequestHandler):
             body = self._rewrite(page.encode(), telegram.HOST, via_site=via_site)
             self.send_simple(200, body, "text/html; charset=utf-8")
             return
-        if len(segs) in {1, 2} and segs[0].lower() in chans:
-            # t.me/NAME and t.me/NAME/ID open the web preview, as the real site offers.
+        if len(segs) == 3 and segs[0] == "s" and segs[1].lower() in chans and segs[2].isdigit():
+            # t.me/s/NAME/ID: the channel preview opened at one post.
+            ch = chans[segs[1].lower()]
+            if telegram.find_post(ch, int(segs[2])) is None:
+                self._not_found("no such post")
+                return
+            page = telegram.render_post_context(ch, int(segs[2]), origin)
+            self.send_simple(
+                200, self._rewrite(page.encode(), telegram.HOST, via_site=via_site), "text/html; charset=utf-8"
+            )
+            return
+        if len(segs) == 2 and segs[0].lower() in chans and segs[1].isdigit():
+            # t.me/NAME/ID: the post's own page; with ?embed=1 the widget that page frames.
             ch = chans[segs[0].lower()]
-            loc = f"/s/{ch.name}" + (f"?before={int(segs[1]) + 1}" if len(segs) == 2 and segs[1].isdigit() else "")
+            post = telegram.find_post(ch, int(segs[1]))
+            if post is None:
+                self._not_found("no such post")
+                return
+            embed = parse_qs(query).get("embed", ["0"])[0] == "1"
+            page = (telegram.render_post_widget if embed else telegram.render_post_page)(ch, post, origin)
+            self.send_simple(
+                200, self._rewrite(page.encode(), telegram.HOST, via_site=via_site), "text/html; charset=utf-8"
+            )
+            return
+        if len(segs) == 1 and segs[0].lower() in chans:
+            # t.me/NAME opens the channel's web preview.
+            ch = chans[segs[0].lower()]
+            loc = f"/s/{ch.name}"
             self.send_simple(302, b"", "text/html", {"Location": ("/_site/t.me.test" if via_site else "") + loc})
             return
         self._not_found("no such channel")

@@ -304,3 +304,112 @@ def render_after(ch: Channel, after: int, origin: str) -> str:
     newer = [p for p in ch.posts if p.id > after][:PAGE_SIZE]
     before = newer[-1].id + 1 if newer else None
     return render_channel(ch, before, origin)
+
+
+def find_post(ch: Channel, post_id: int) -> Post | None:
+    return next((p for p in ch.posts if p.id == post_id), None)
+
+
+def render_post_context(ch: Channel, post_id: int, origin: str) -> str:
+    """``/s/NAME/ID``: the channel preview opened at one post, as t.me serves it for a post link's
+    "context" (the post with the messages around it). Which neighbours t.me picks is not
+    documented; here the post sits in the middle of one page."""
+    ids = [p.id for p in ch.posts]
+    i = next((k for k, pid in enumerate(ids) if pid >= post_id), len(ids) - 1)
+    last = min(len(ids), max(i + PAGE_SIZE // 2, PAGE_SIZE))
+    return render_channel(ch, ids[last - 1] + 1, origin)
+
+
+_POST_PAGE_CSS = (
+    "body{background:#d6e4c8}.tgme_page_wrap{min-height:100vh}"
+    ".tgme_head_wrap{background:#fff;box-shadow:0 1px 2px rgba(0,0,0,.15)}"
+    ".tgme_head{max-width:720px;margin:0 auto;display:flex;justify-content:space-between;padding:12px 16px}"
+    ".tgme_head_brand{font-weight:500;font-size:18px;color:#000}"
+    ".tgme_head_right_btn{background:#2481cc;color:#fff;border-radius:16px;padding:4px 14px}"
+    ".tgme_page_post{max-width:720px;margin:24px auto}"
+    ".tgme_page_widget iframe{display:block;width:100%;border:none;overflow:hidden;min-width:320px}"
+    ".tgme_page_widget_actions{display:flex;gap:12px;margin:12px 0}"
+    ".tgme_action_button{background:#fff;border-radius:18px;padding:6px 16px;box-shadow:0 1px 2px rgba(0,0,0,.15)}"
+)
+
+
+def render_post_page(ch: Channel, p: Post, origin: str) -> str:
+    """``/NAME/ID``: the post's own page. t.me serves a ``tgme_page tgme_page_post`` shell whose
+    ``tgme_page_widget`` holds the post widget (``/NAME/ID?embed=1``) in an iframe that
+    telegram-widget.js creates; telegram.org is not reachable here, so the iframe is written out
+    as that script would create it, and a small inline script sizes it to its content."""
+    name = ch.name
+    title = html.escape(ch.title)
+    desc = html.escape(p.text[:300], quote=True)
+    image = (
+        f'\n<meta property="og:image" content="{origin}/file/{html.escape(p.photo, quote=True)}">' if p.photo else ""
+    )
+    return f"""<!DOCTYPE html>
+<html class="">
+  <head>
+    <meta charset="utf-8">
+    <title>Telegram: View @{name}</title>
+    <meta name="viewport" content="width=device-width, initial-scale=1.0, minimum-scale=1.0, maximum-scale=1.0" />
+<meta property="og:title" content="{title}">{image}
+<meta property="og:site_name" content="Telegram">
+<meta property="og:description" content="{desc}">
+<meta property="twitter:title" content="{title}">
+<meta property="twitter:description" content="{desc}">
+<meta property="al:android:url" content="tg://resolve?domain={name}&post={p.id}">
+<meta name="robots" content="noindex, nofollow">
+    <link href="/css/tgme.css" rel="stylesheet" media="screen">
+    <style>{_POST_PAGE_CSS}</style>
+  </head>
+  <body class="no_transition">
+    <div class="tgme_page_wrap">
+      <div class="tgme_head_wrap">
+        <div class="tgme_head">
+          <a href="//telegram.org/" class="tgme_head_brand">Telegram</a>
+          <a class="tgme_head_right_btn" href="//telegram.org/dl?tme=post">Download</a>
+        </div>
+      </div>
+      <div class="tgme_body_wrap">
+        <div class="tgme_page tgme_page_post">
+          <div class="tgme_page_widget">
+            <iframe id="telegram-post-{name}-{p.id}" src="/{name}/{p.id}?embed=1&amp;mode=tme" width="100%" height="400"
+             frameborder="0" scrolling="no" data-telegram-post="{name}/{p.id}"></iframe>
+          </div>
+          <div class="tgme_page_widget_actions_wrap">
+            <div class="tgme_page_widget_actions">
+              <a class="tgme_action_button" href="tg://resolve?domain={name}&amp;post={p.id}">View in Telegram</a>
+              <a class="tgme_action_button tgme_action_context_button" href="/s/{name}/{p.id}">Context</a>
+            </div>
+          </div>
+        </div>
+      </div>
+    </div>
+    <script>(function () {{
+      var f = document.getElementById('telegram-post-{name}-{p.id}');
+      function fit() {{
+        try {{ f.style.height = f.contentDocument.documentElement.scrollHeight + 'px'; }} catch (e) {{}}
+      }}
+      f.addEventListener('load', fit);
+      fit();
+    }})();</script>
+  </body>
+</html>
+"""
+
+
+def render_post_widget(ch: Channel, p: Post, origin: str) -> str:
+    """``/NAME/ID?embed=1``: the post widget alone, the document inside the post page's iframe."""
+    return f"""<!DOCTYPE html>
+<html>
+  <head>
+    <meta charset="utf-8">
+    <title>{html.escape(ch.title)} – Telegram</title>
+    <meta name="viewport" content="width=device-width, initial-scale=1.0, minimum-scale=1.0, maximum-scale=1.0" />
+    <base target="_blank" />
+    <link href="/css/tgme.css" rel="stylesheet" media="screen">
+    <style>body{{background:transparent;padding:4px 8px}}</style>
+  </head>
+  <body class="widget_frame_base tgme_widget body_widget_post emoji_image nodark">
+    {render_post(ch, p, origin)}
+  </body>
+</html>
+"""
