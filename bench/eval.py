@@ -3,7 +3,6 @@ checkout), plain and under obfuscation, with `kuzet eval`. Writes bench/results/
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
