@@ -30,8 +30,9 @@ def rows() -> list[str]:
         if path.name == "capture.json":
             pool, per = data["pool"], data["launch_per_capture"]
             out.append(
-                f"| evidence captures, reused browser (`bench/evidence/bench_capture.py`) | {pool['per_minute']}/min, "
-                f"median {pool['median_s']} s, {pool['cpu_s_per_capture']} CPU-s each, peak PSS {pool['peak_pss_mb']} MB |"
+                f"| evidence captures, reused browser (`bench/evidence/bench_capture.py`) | "
+                f"{pool['per_minute']}/min, median {pool['median_s']} s, {pool['cpu_s_per_capture']} CPU-s each, "
+                f"peak PSS {pool['peak_pss_mb']} MB |"
             )
             out.append(
                 f"| evidence captures, browser launched per capture | {per['per_minute']}/min "
@@ -40,7 +41,8 @@ def rows() -> list[str]:
         if path.name == "demo.json":
             out.append(
                 f"| `kuzet demo --no-serve --json`, empty data folder | {data['wall_s']} s wall, "
-                f"{data['documents']} documents, {data['bundles']} bundles, peak RSS {data['peak_rss_largest_child_mb']} MB |"
+                f"{data['documents']} documents, {data['bundles']} bundles, "
+                f"peak RSS {data['peak_rss_largest_child_mb']} MB |"
             )
     return out
 
