@@ -44,6 +44,7 @@ def main() -> int:
         "hard_negatives_flagged": summary["hard_negatives_flagged"],
         "planted_missed": len(summary["planted_missed"]),
         "cpus": os.cpu_count(),
+        "loadavg_1m_after": os.getloadavg()[0],
         "python": platform.python_version(),
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
