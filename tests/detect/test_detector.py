@@ -113,7 +113,7 @@ def test_lexicon_only_detector_without_model(det: Detector) -> None:
     bare = Detector(det.lexicon, None)
     assert bare.detect("Рабочее зеркало казино, фриспины и вейджер х35").label == "gambling"
     assert bare.detect("Завтра встреча в офисе в десять").label == "benign"
-    v = build_verdict(analyze(det.lexicon, "текст"), None, None, "ru", "x")
+    v = build_verdict(analyze(det.lexicon, "текст"), None, None, None, "ru", "x")
     assert v.label == "benign"
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from kuzet.detect.analysis import MAX_SIDE_CHARS, MAX_TEXT_CHARS, Analysis, analyze, find_indicators, with_indicators
-from kuzet.detect.features import AMPLIFIER_FEATURES, category_scores
+from kuzet.detect.features import AMPLIFIER_FEATURES, INDICATOR_FEATURES, category_scores
 from kuzet.detect.fusion import SUPPORT_MIN_EVIDENCE, VIOLATIONS, build_verdict
 from kuzet.detect.lang import detect_language
 from kuzet.detect.lexicon import Lexicon
@@ -113,13 +113,16 @@ class Detector:
         if not analyses:
             return []
         preds: list[Prediction | None] = [None] * len(analyses)
+        no_ind: list[Prediction | None] = [None] * len(analyses)
         bare: list[Prediction | None] = [None] * len(analyses)
         if self.model is not None:
             views = [a.view for a in analyses]
             dense = np.asarray([a.dense for a in analyses], dtype=np.float64)
-            full, partial = self.model.predict_pair(views, dense, AMPLIFIER_FEATURES)
-            preds = list(full)
-            bare = list(partial)
+            full, partial, plain = self.model.predict_variants(
+                views, dense, [frozenset(), INDICATOR_FEATURES, AMPLIFIER_FEATURES]
+            )
+            preds, no_ind, bare = list(full), list(partial), list(plain)
         return [
-            build_verdict(a, p, q, lang, self.name) for a, p, q, lang in zip(analyses, preds, bare, langs, strict=True)
+            build_verdict(a, p, q, r, lang, self.name)
+            for a, p, q, r, lang in zip(analyses, preds, no_ind, bare, langs, strict=True)
         ]

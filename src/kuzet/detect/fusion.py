@@ -19,7 +19,7 @@ import math
 from collections.abc import Sequence
 
 from kuzet.detect.analysis import Analysis
-from kuzet.detect.features import INDICATOR_FEATURES, OBFUSCATION_FEATURES, category_scores, indicator_group
+from kuzet.detect.features import INDICATOR_FEATURES, category_scores, indicator_group
 from kuzet.detect.model import Prediction
 from kuzet.records import LABELS, Indicator, Signal, Span, Verdict
 
@@ -42,7 +42,17 @@ REPORT_CAP = 5.0
 SPARSE_MIN_CHARS = 600
 SPARSE_MAX_DENSITY = 2.5  # lexicon weight of the leading category per 1,000 characters
 SPARSE_SHIFT = 1.5
+# A violation promotes: it offers, calls to act or names a way to pay. A text whose only cue for
+# the leading category is one topic word ("the old casino strip", "a bookmaker opened") is not
+# promotion, whatever its length. Specific phrases (weight >= TOPIC_STRONG_WEIGHT: "фриспины",
+# "куры нала"), patterns (percent per day), a second distinct phrase, a call to action or a
+# supporting identifier each count as promotion evidence.
+TOPIC_STRONG_WEIGHT = 3.0
+TOPIC_SHIFT = 2.0
+TOPIC_REPEAT = 3
 SUPPORT_MIN_EVIDENCE = 2.0
+# Obfuscation counts only where the words alone already give the category this probability.
+AMPLIFY_MIN_PROB = 0.25
 _SUPPORT_BONUS = 1.0
 MAX_PHRASE_SIGNALS = 25
 
@@ -64,24 +74,32 @@ def lexicon_only_scores(analysis: Analysis) -> dict[str, float]:
 
 
 def fuse(
-    analysis: Analysis, pred: Prediction | None, pred_bare: Prediction | None
+    analysis: Analysis,
+    pred: Prediction | None,
+    pred_no_indicators: Prediction | None = None,
+    pred_bare: Prediction | None = None,
 ) -> tuple[dict[str, float], list[Signal]]:
     """Final per-label scores and the rule signals that shaped them.
 
-    ``pred_bare`` is the model's prediction without the amplifier features (indicators,
-    obfuscation counts).
+    ``pred_no_indicators`` leaves the indicator features out, ``pred_bare`` the indicator and
+    the obfuscation features.
     """
     rules: list[Signal] = []
     if pred is None:
         scores = lexicon_only_scores(analysis)
     else:
         scores = dict(pred.probs)
-        if pred_bare is not None:
-            label = max(scores, key=scores.__getitem__)
-            alone = pred_bare.probs
-            if label != "benign" and max(alone, key=alone.__getitem__) == "benign":
-                scores = dict(alone)
-                rules.append(_amplifier_rule(pred))
+        label = max(scores, key=scores.__getitem__)
+        if label != "benign" and pred_no_indicators is not None and _top(pred_no_indicators.probs) == "benign":
+            scores = dict(pred_no_indicators.probs)
+            rules.append(_amplifier_rule("indicators"))
+        elif label != "benign" and pred_bare is not None and _top(pred_bare.probs) == "benign":
+            # Disguise strengthens what the words already lean to; it does not create a category.
+            bare = pred_bare.probs
+            leaning = max(VIOLATIONS, key=lambda c: bare.get(c, 0.0))
+            if leaning != label or bare.get(label, 0.0) < AMPLIFY_MIN_PROB:
+                scores = dict(bare)
+                rules.append(_amplifier_rule("obfuscation"))
     cats = category_scores(analysis.matches)
     groups = {indicator_group(i.kind) for i in analysis.indicators if i.valid}
     logits = {k: math.log(max(v, 1e-9)) for k, v in scores.items()}
@@ -134,28 +152,53 @@ def fuse(
                     detail={"density_per_1000_chars": round(density, 2)},
                 )
             )
+    leading = max(VIOLATIONS, key=lambda c: logits.get(c, -math.inf))
+    if logits[leading] > logits["benign"] and not _promotes(analysis, leading, cats, groups):
+        logits["benign"] += TOPIC_SHIFT
+        boosted = True
+        rules.append(
+            Signal(
+                kind="rule",
+                category="benign",
+                name="topic_without_promotion",
+                weight=-TOPIC_SHIFT,
+                text=f"The text names {leading.replace('_', ' ')} but offers nothing, calls for nothing and "
+                "gives no way to pay.",
+            )
+        )
     if boosted:
         scores = _softmax(logits)
     return {k: scores.get(k, 0.0) for k in LABELS}, rules
 
 
-def _amplifier_rule(pred: Prediction) -> Signal:
-    used = {n for n, v in pred.contributions(pred.classes[0]).items() if v} if pred.classes else set()
-    if used & INDICATOR_FEATURES and not used & OBFUSCATION_FEATURES:
-        name, what = "indicators_alone_are_not_a_violation", "Identifiers (phones, wallets, cards) alone do"
-    elif used & OBFUSCATION_FEATURES and not used & INDICATOR_FEATURES:
-        name, what = "obfuscation_alone_is_not_a_violation", "Disguised spelling alone does"
+def _promotes(analysis: Analysis, category: str, cats: dict[str, float], groups: set[str]) -> bool:
+    """Whether the text carries promotion evidence for ``category`` (see TOPIC_STRONG_WEIGHT)."""
+    if cats.get("call_to_action", 0.0) > 0 or any(category in _SUPPORTS.get(g, ()) for g in groups):
+        return True
+    own = [m for m in analysis.matches if m.category == category]
+    # Repeating the one word is promotion too (keyword-stuffed pages).
+    return (
+        len({m.name for m in own}) >= 2
+        or len(own) >= TOPIC_REPEAT
+        or any(m.kind == "pattern" or m.weight >= TOPIC_STRONG_WEIGHT for m in own)
+    )
+
+
+def _top(probs: dict[str, float]) -> str:
+    return max(probs, key=probs.__getitem__)
+
+
+def _amplifier_rule(what: str) -> Signal:
+    if what == "indicators":
+        name, text = "indicators_alone_are_not_a_violation", "Identifiers (phones, wallets, cards) alone do"
     else:
-        name, what = (
-            "identifiers_or_obfuscation_alone_are_not_a_violation",
-            "Identifiers and disguised spelling alone do",
-        )
+        name, text = "obfuscation_alone_is_not_a_violation", "Disguised spelling alone does"
     return Signal(
         kind="rule",
         category="benign",
         name=name,
         weight=0.0,
-        text=f"{what} not make a violation; they only strengthen other evidence.",
+        text=f"{text} not make a violation; they only strengthen evidence the words already give.",
     )
 
 
@@ -242,9 +285,14 @@ def model_signal(label: str, pred: Prediction, analysis: Analysis) -> Signal:
 
 
 def build_verdict(
-    analysis: Analysis, pred: Prediction | None, pred_bare: Prediction | None, lang: str, detector: str
+    analysis: Analysis,
+    pred: Prediction | None,
+    pred_no_indicators: Prediction | None,
+    pred_bare: Prediction | None,
+    lang: str,
+    detector: str,
 ) -> Verdict:
-    scores, rules = fuse(analysis, pred, pred_bare)
+    scores, rules = fuse(analysis, pred, pred_no_indicators, pred_bare)
     label = max(scores, key=scores.__getitem__)
     signals: list[Signal] = []
     signals.extend(phrase_signals(analysis))

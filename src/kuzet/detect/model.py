@@ -163,17 +163,18 @@ class LinearModel:
         self, texts: Sequence[str], dense: np.ndarray, *, drop: frozenset[str] = frozenset()
     ) -> list[Prediction]:
         """Calibrated class probabilities; features named in ``drop`` are left out of the sum."""
-        return self.predict_pair(texts, dense, drop)[1 if drop else 0]
+        return self.predict_variants(texts, dense, [drop])[0]
 
-    def predict_pair(
-        self, texts: Sequence[str], dense: np.ndarray, drop: frozenset[str]
-    ) -> tuple[list[Prediction], list[Prediction]]:
-        """Predictions with all features and with the ``drop`` features left out (one n-gram pass)."""
+    def predict_variants(
+        self, texts: Sequence[str], dense: np.ndarray, drops: Sequence[frozenset[str]]
+    ) -> list[list[Prediction]]:
+        """Predictions with the features of each ``drops`` set left out, from one n-gram pass."""
         text, contrib = self.logits(texts, dense)
-        keep = np.array([name not in drop for name in self.dense_names], dtype=np.float64)
-        full = self._predictions(text, contrib, np.ones_like(keep))
-        partial = self._predictions(text, contrib, keep) if drop else full
-        return full, partial
+        out: list[list[Prediction]] = []
+        for drop in drops:
+            keep = np.array([name not in drop for name in self.dense_names], dtype=np.float64)
+            out.append(self._predictions(text, contrib, keep))
+        return out
 
     def _predictions(self, text: np.ndarray, contrib: np.ndarray, keep: np.ndarray) -> list[Prediction]:
         total = (text + (contrib * keep[None, None, :]).sum(axis=2) + self.intercept[None, :]) / self.temperature
