@@ -24,7 +24,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kuzet.evidence.browser import descendants, rss_bytes
+from kuzet.evidence.browser import descendants, launch, rss_bytes
 from kuzet.evidence.capture import CaptureService
 from kuzet.evidence.verify import verify_bundle
 from kuzet.settings import Settings
@@ -173,6 +173,17 @@ def run(pool_n: int, launch_n: int, out: Path) -> dict[str, object]:
         "peak_pss_mb": round(mem.peak_pss / 2**20, 1),
         "cpu_s_per_capture": round(launch_cpu / launch_n, 3),
     }
+    # The launch alone (driver + chromium up, then down): what a pool saves per capture. With a
+    # pooled capture costing c and a launch l, no pool can beat (l + c) / c.
+    launches = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        launch(settings.chromium_path, settings.resolve_map).stop()
+        launches.append(time.perf_counter() - t0)
+    launch_s = statistics.median(launches)
+    pool_median = results["pool"]["median_s"]  # type: ignore[index]
+    results["launch_only_median_s"] = round(launch_s, 3)
+    results["speedup_ceiling"] = round((launch_s + pool_median) / pool_median, 2)
     pool_rate = results["pool"]["per_minute"]  # type: ignore[index]
     launch_rate = results["launch_per_capture"]["per_minute"]  # type: ignore[index]
     results["speedup"] = round(pool_rate / launch_rate, 2)

@@ -1,6 +1,9 @@
 """Evidence capture: a page recorded in chromium and sealed as a verifiable bundle.
 
     capture.CaptureService   drive chromium, take every part, seal     -> records.EvidenceBundle
+                             .capture_telegram_post: a post page + its channel preview, one bundle
+                             .write_report: report.ru.pdf / report.kk.pdf («ПРОТОКОЛ осмотра»)
+    report.write_report      the same for the CLI (starts and closes its own service)
     seal.seal_bundle         SHA256SUMS, canonical manifest, signature, RFC 3161 token, custody
     verify.verify_bundle     check a bundle with nothing but its own files
     signing.Signer           the Ed25519 key (created on first use, 0600)
