@@ -15,7 +15,7 @@ from pathlib import Path
 from kuzet.detect.detector import Detector
 from kuzet.detect.lexicon import Lexicon
 from kuzet.detect.metrics import classification_report
-from kuzet.detect.training import DEFAULT_CONFIG, featurize, fit, leave_one_source_out, read_examples
+from kuzet.detect.training import DEFAULT_CONFIG, featurize, fit, leave_one_source_out, own_data_path, read_examples
 
 VARIANTS: dict[str, dict[str, object]] = {
     "char25": {"dense": False},
@@ -26,6 +26,9 @@ VARIANTS: dict[str, dict[str, object]] = {
     "char25+lex C=3": {"C": 3.0},
     "char25+lex C=30": {"C": 30.0},
     "char25+lex unsure-dropped": {"unsure_as": None},
+    "char25+lex C=3 no-own-data": {"C": 3.0, "own_data": False},
+    "char25+lex C=3 own-data": {"C": 3.0, "own_data": True},
+    "char25+lex C=10 own-data": {"C": 10.0, "own_data": True},
 }
 
 
@@ -38,13 +41,16 @@ def main() -> int:
     lexicon = Lexicon.load()
     dev = read_examples([corpus / "dev.jsonl"], unsure_as=None)
     dev_an = featurize(lexicon, dev)
-    cache: dict[object, tuple[list, list]] = {}
+    cache: dict[tuple[object, bool], tuple[list, list]] = {}
     results = {}
     for name in only:
         cfg = {**DEFAULT_CONFIG, **VARIANTS[name]}
-        key = cfg["unsure_as"]
+        key = (cfg["unsure_as"], bool(cfg.get("own_data")))
         if key not in cache:
-            ex = read_examples([corpus / f for f in ("train.jsonl", "web_train.jsonl", "unsure.jsonl")], unsure_as=key)
+            paths = [corpus / f for f in ("train.jsonl", "web_train.jsonl", "unsure.jsonl")]
+            if cfg.get("own_data"):
+                paths.append(own_data_path())
+            ex = read_examples(paths, unsure_as=cfg["unsure_as"])
             cache[key] = (ex, featurize(lexicon, ex))
         examples, analyses = cache[key]
         t0 = time.time()

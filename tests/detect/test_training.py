@@ -10,7 +10,7 @@ import numpy as np
 from kuzet.detect.detector import Detector
 from kuzet.detect.hashing import CharNgramHasher
 from kuzet.detect.model import LinearModel
-from kuzet.detect.training import fit_temperature, source_group, train
+from kuzet.detect.training import OWN_GROUP, fit_temperature, own_data_path, read_examples, source_group, train
 
 GAMBLING = [
     "казино фриспины бонус на депозит {}",
@@ -40,12 +40,23 @@ def write(path: Path, source: str, start: int) -> None:
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
 
 
+def test_own_written_texts_join_training_but_are_never_held_out(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    write(a, "github:umputun/tg-spam:data/x.txt", 1)
+    write(b, "https://example.kz/page", 50)
+    own = read_examples([own_data_path()])
+    assert own and {ex.group for ex in own} == {OWN_GROUP}
+    metrics = train([a, b], tmp_path / "m" / "model.npz", config={"own_data": True})
+    assert metrics["n_train"] == 50 + len(own)
+    assert OWN_GROUP not in metrics["loso"]["groups"]
+
+
 def test_train_writes_a_loadable_model_and_card(tmp_path: Path) -> None:
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     write(a, "github:umputun/tg-spam:data/x.txt", 1)
     write(b, "https://example.kz/page", 50)
     out = tmp_path / "model" / "model.npz"
-    metrics = train([a, b], out, eval_paths=[b])
+    metrics = train([a, b], out, eval_paths=[b], config={"own_data": False})
     assert out.is_file() and (out.parent / "MODEL_CARD.md").is_file()
     assert metrics["n_train"] == 50
     assert set(metrics["loso"]["groups"]) == {"umputun/tg-spam", "web"}

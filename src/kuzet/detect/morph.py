@@ -39,6 +39,12 @@ def ru_lemma(word: str) -> str:
     return str(parses[0].normal_form).replace("ё", "е")
 
 
+@lru_cache(maxsize=20_000)
+def is_known_ru(word: str) -> bool:
+    """Whether pymorphy3's dictionary holds ``word`` (guesses for unknown words do not count)."""
+    return bool(word) and bool(_analyzer().word_is_known(word))
+
+
 # Longest first, so "ларының" goes before "ның". Plural, possessive, case and common verbal
 # endings; stripping stops at a stem of four letters.
 _KK_SUFFIXES = sorted(

@@ -26,6 +26,7 @@ from kuzet.detect.homoglyphs import (
     is_latin,
     latin_skeleton,
 )
+from kuzet.detect.morph import is_known_ru
 
 Step = tuple[str, list[int], int]
 
@@ -270,9 +271,28 @@ def replace_leet(text: str, offsets: list[int]) -> Step:
     return _rewrite(text, offsets, _LEET_RE, fn)
 
 
+_WORD_AROUND_RE = re.compile(r"\w*")
+
+
 def collapse_repeats(text: str, offsets: list[int]) -> Step:
-    """Three or more of the same letter become one: "кааазино" -> "казино"."""
-    return _rewrite(text, offsets, _REPEAT_RE, lambda m: (m.group(1), [0]))
+    """Three or more of the same letter become one ("кааазино" -> "казино"), or two where the
+    word is a known Russian word only with the double letter ("пасссивный" -> "пассивный")."""
+
+    def fn(m: re.Match[str]) -> tuple[str, list[int]]:
+        ch = m.group(1)
+        if "а" <= ch.lower() <= "я":
+            start = m.start()
+            while start > 0 and text[start - 1].isalpha():
+                start -= 1
+            end_m = _WORD_AROUND_RE.match(text, m.end())
+            end = end_m.end() if end_m else m.end()
+            one = (text[start : m.start()] + ch + text[m.end() : end]).lower()
+            two = (text[start : m.start()] + ch + ch + text[m.end() : end]).lower()
+            if not is_known_ru(one) and is_known_ru(two):
+                return ch + ch, [0, 1]
+        return ch, [0]
+
+    return _rewrite(text, offsets, _REPEAT_RE, fn)
 
 
 MAX_NORMALIZE_CHARS = 200_000

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,16 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "dense": True,
     "dense_scale": 1.0,
     "unsure_as": "benign",
+    "own_data": True,
 }
+# Texts written for this project (landing pages, licensed operators, banks, news; ru/kk/en),
+# shipped with the package: the shared corpus is mostly Telegram chat.
+OWN_DATA = "own_train.jsonl"
+OWN_GROUP = "own"
+
+
+def own_data_path() -> Path:
+    return Path(str(resources.files("kuzet.detect").joinpath("data", OWN_DATA)))
 
 
 _CHAT_SOURCES = frozenset({"umputun/tg-spam", "tizhproger/spamfilter", "NKTKLN/telegram-news-classifier"})
@@ -65,6 +75,8 @@ def source_group(source: str) -> str:
     """The repository a row came from ("owner/repo"), or "web" for stored web pages."""
     # Chat and news dumps are the large sources; single repositories of site code are web pages
     # by register, so they join "web" (a fold of one page measures nothing).
+    if source.startswith("kuzet:"):
+        return OWN_GROUP
     if source.startswith("github:"):
         repo = source.split(":", 2)[1]
         if repo in _CHAT_SOURCES:
@@ -156,7 +168,8 @@ def leave_one_source_out(
     lexicon: Lexicon, examples: Sequence[Example], analyses: Sequence[Analysis], config: dict[str, Any]
 ) -> dict[str, Any]:
     """Hold out each source group in turn; per-group reports, a pooled report, OOF logits."""
-    groups = sorted({ex.group for ex in examples})
+    # Our own written texts are always trained on: they are not a source the hidden set shares.
+    groups = sorted({ex.group for ex in examples} - {OWN_GROUP})
     pooled_gold: list[str] = []
     pooled_pred: list[str] = []
     pooled_hn: list[bool] = []
@@ -209,6 +222,8 @@ def train(
     """Train on ``paths``, write the model to ``out`` and a MODEL_CARD.md beside it; return metrics."""
     cfg = {**DEFAULT_CONFIG, **(config or {})}
     lexicon = Lexicon.load(lexicon_dir)
+    if cfg.get("own_data") and own_data_path().is_file() and own_data_path() not in paths:
+        paths = [*paths, own_data_path()]
     examples = read_examples(paths, unsure_as=cfg.get("unsure_as"))
     if len({ex.label for ex in examples}) < 2:
         raise DetectError("training needs at least two labels")
@@ -258,8 +273,10 @@ def write_model_card(path: Path, metrics: dict[str, Any]) -> None:
         f"- File size: {metrics['model_bytes']:,} bytes (`model.npz`, plain arrays, no pickle).",
         "- Training files: " + ", ".join(f"`{Path(p).name}`" for p in metrics["train_files"]),
         f"  ({metrics['n_train']} rows; labels {metrics['train_labels']}; rows labelled `unsure` trained as "
-        f"`{cfg.get('unsure_as')}`). Data: /work/shared/data/corpus (see its README for sources and licences);"
-        " no training text is stored in the package.",
+        f"`{cfg.get('unsure_as')}`). Data: /work/shared/data/corpus (see its README for sources and licences;"
+        " none of its text is stored in the package) and, when listed, `own_train.jsonl` (src/kuzet/detect/data/:"
+        " texts written for this project — casino, bookmaker and HYIP landing pages, drop and exchanger offers,"
+        " licensed bookmaker, bank and regulator pages, news; ru/kk/en; always trained on, never a LOSO fold).",
         "- Intended use: first-pass screening of open web pages and public Telegram posts in Russian, Kazakh and "
         "English for promotion of illegal gambling, financial pyramids and other illegal finance. People decide; "
         "the verdict carries the phrases, indicators and rules behind it.",
