@@ -42,6 +42,9 @@ _LETTER = r"[^\W\d_]"
 # spaced-out word is kept apart when its case differs ("в К А З И Н О"), else absorbed.
 _SEP = r"(?:[ \t.\-_*·•|/+~]{1,2}|[\u2600-\u27bf\U0001f300-\U0001faff]\ufe0f?)"
 _SPLIT_RE = re.compile(rf"(?<!{_LETTER})({_LETTER})({_SEP})(?:{_LETTER}\2){{2,}}{_LETTER}(?!{_LETTER})")
+# Three letters joined by a hyphen-like mark ("1W-I-N", "д*е*п") are a split word too; spaces
+# and dots are left alone there ("и т.д.").
+_SPLIT3_RE = re.compile(rf"(?<!{_LETTER})({_LETTER})([\-*_·•|~]){_LETTER}\2{_LETTER}(?![{_LETTER[1:-1]}\-*_·•|~])")
 _WORD_RE = re.compile(rf"{_LETTER}+")
 _NOT_CYRILLIC_RE = re.compile(r"[^\u0400-\u052f]")
 # A Cyrillic letter touching a non-Cyrillic letter: the only place folding can matter, apart
@@ -149,7 +152,9 @@ def join_split_letters(text: str, offsets: list[int]) -> Step:
                 return repl, list(range(first)) + inner + list(range(last, len(s)))
         return "".join(s[i] for i in keep), keep
 
-    return _rewrite(text, offsets, _SPLIT_RE, fn)
+    text, offsets, n = _rewrite(text, offsets, _SPLIT_RE, fn)
+    text, offsets, n3 = _rewrite(text, offsets, _SPLIT3_RE, fn)
+    return text, offsets, n + n3
 
 
 _CYRILLIC_RE = re.compile(r"[\u0400-\u052f]")
