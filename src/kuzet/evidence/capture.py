@@ -201,6 +201,11 @@ class _Run:
     def timed(self, name: str, t0: float) -> None:
         self.timings[name] = int((time.monotonic() - t0) * 1000)
 
+    @property
+    def finished(self) -> bool:
+        """Every part was taken or recorded as failed, and the network facts were read."""
+        return bool(self.network) and all(n in self.parts for n in PART_ORDER)
+
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
 
@@ -426,11 +431,13 @@ class CaptureService:
                         self._drive(proc, browsable, done.resolved, har, max_height, timeout)
                     except Exception as e:  # a capture fails as data, whatever broke in the browser phase
                         for run in browsable:
-                            run.browser_error = run.browser_error or _err(e)
+                            if not run.finished:  # views completed before the failure keep their parts
+                                run.browser_error = run.browser_error or _err(e)
                     if dog.fired:
                         for run in browsable:
-                            run.browser_error = f"watchdog killed the browser after {limit:.0f} s"
-                            run.notes.append(run.browser_error)
+                            if not run.finished:
+                                run.browser_error = f"watchdog killed the browser after {limit:.0f} s"
+                                run.notes.append(run.browser_error)
                 if any(r.crashed or r.browser_error for r in browsable):
                     proc.crashed = True  # relaunch before the next capture
             for run in runs:
