@@ -122,6 +122,7 @@ def test_report_pdfs_are_recorded_and_verified(svc: CaptureService, tg_bundle: E
         ru = subprocess.run(["pdftotext", str(files[0]), "-"], capture_output=True, text=True).stdout
         kk = subprocess.run(["pdftotext", str(files[1]), "-"], capture_output=True, text=True).stdout
         assert "ПРОТОКОЛ осмотра интернет-ресурса" in ru and tg_bundle.manifest_sha256 in ru
+        assert "@goldstep_invest, № 345" in ru
         assert "қарап-тексеру хаттамасы" in kk and "Қарап-тексеру тәсілі" in kk
     # A changed report is caught; writing the reports again vouches for the new files.
     files[0].write_bytes(files[0].read_bytes() + b"\n")

@@ -110,6 +110,7 @@ LABELS: dict[str, dict[str, str]] = {
         ),
         "generated": "Протокол составлен автоматически",
         "view_post": "Страница публикации",
+        "telegram": "Канал Telegram и номер публикации",
         "view_preview": "Публикация в ленте канала",
     },
     "kk": {
@@ -171,6 +172,7 @@ LABELS: dict[str, dict[str, str]] = {
         ),
         "generated": "Хаттама автоматты түрде жасалды",
         "view_post": "Жарияланым беті",
+        "telegram": "Telegram арнасы және жарияланым нөмірі",
         "view_preview": "Арна лентасындағы жарияланым",
     },
 }
@@ -304,6 +306,7 @@ def render_report_html(bundle: Path, lang: str, verified: VerifyReport, *, now: 
         t=t,
         bundle_id=manifest.get("bundle_id"),
         case_ref=manifest.get("case_ref"),
+        telegram=manifest.get("telegram") if isinstance(manifest.get("telegram"), dict) else None,
         views=views,
         time={"start_utc": start_utc, "start_local": start_local, "end_utc": end_utc, "end_local": end_local},
         versions=manifest.get("versions") or {},
