@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from kuzet.detect.detector import Detector
+from kuzet.detect.features import OBFUSCATION_FEATURES
 from kuzet.detect.lexicon import Lexicon
 from kuzet.detect.metrics import classification_report
 from kuzet.detect.training import DEFAULT_CONFIG, featurize, fit, leave_one_source_out, own_data_path, read_examples
@@ -29,6 +30,11 @@ VARIANTS: dict[str, dict[str, object]] = {
     "char25+lex C=3 no-own-data": {"C": 3.0, "own_data": False},
     "char25+lex C=3 own-data": {"C": 3.0, "own_data": True},
     "char25+lex C=10 own-data": {"C": 10.0, "own_data": True},
+    "char25+lex C=3 own-data no-obfuscation-features": {
+        "C": 3.0,
+        "own_data": True,
+        "drop_features": sorted(OBFUSCATION_FEATURES),
+    },
 }
 
 

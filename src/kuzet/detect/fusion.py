@@ -51,6 +51,8 @@ TOPIC_STRONG_WEIGHT = 3.0
 TOPIC_SHIFT = 2.0
 TOPIC_REPEAT = 3
 SUPPORT_MIN_EVIDENCE = 2.0
+OBFUSCATION_MIN_EDITS = 2
+OBFUSCATION_BONUS = 1.0
 # Obfuscation counts only where the words alone already give the category this probability.
 AMPLIFY_MIN_PROB = 0.25
 _SUPPORT_BONUS = 1.0
@@ -118,6 +120,29 @@ def fuse(
                         text=f"A {group} identifier appears together with {cat.replace('_', ' ')} phrases.",
                     )
                 )
+    disguise = sum(f.norm.obfuscation_score for f in analysis.fields)
+    # Only where the category's phrases outweigh reporting / regulated-offer wording.
+    backed = [
+        c
+        for c in VIOLATIONS
+        if cats.get(c, 0.0) >= SUPPORT_MIN_EVIDENCE and cats.get(c, 0.0) > cats.get("benign_context", 0.0)
+    ]
+    if disguise >= OBFUSCATION_MIN_EDITS and backed:
+        # The model has no obfuscation weights (they made disguised news look like spam); a
+        # disguised text strengthens the category its own phrases already argue for.
+        cat = max(backed, key=lambda c: logits.get(c, -math.inf))
+        logits[cat] += OBFUSCATION_BONUS
+        boosted = True
+        rules.append(
+            Signal(
+                kind="rule",
+                category=cat,
+                name=f"obfuscation_with_{cat}_phrases",
+                weight=OBFUSCATION_BONUS,
+                text=f"Disguised spelling together with {cat.replace('_', ' ')} phrases.",
+                detail={"edits": disguise},
+            )
+        )
     context = cats.get("benign_context", 0.0)
     reporting = context - cats.get("call_to_action", 0.0)
     if context >= REPORT_MIN_CONTEXT and reporting >= 2.0:

@@ -44,7 +44,9 @@ _SEP = r"(?:[ \t.\-_*·•|/+~]{1,2}|[\u2600-\u27bf\U0001f300-\U0001faff]\ufe0f?
 _SPLIT_RE = re.compile(rf"(?<!{_LETTER})({_LETTER})({_SEP})(?:{_LETTER}\2){{2,}}{_LETTER}(?!{_LETTER})")
 # Three letters joined by a hyphen-like mark ("1W-I-N", "д*е*п") are a split word too; spaces
 # and dots are left alone there ("и т.д.").
-_SPLIT3_RE = re.compile(rf"(?<!{_LETTER})({_LETTER})([\-*_·•|~]){_LETTER}\2{_LETTER}(?![{_LETTER[1:-1]}\-*_·•|~])")
+_SPLIT3_RE = re.compile(
+    rf"(?<!{_LETTER})({_LETTER})([\-*_·•|~]|[\u2600-\u27bf\U0001f300-\U0001faff]\ufe0f?){_LETTER}\2{_LETTER}(?!{_LETTER})"
+)
 _WORD_RE = re.compile(rf"{_LETTER}+")
 _NOT_CYRILLIC_RE = re.compile(r"[^\u0400-\u052f]")
 # A Cyrillic letter touching a non-Cyrillic letter: the only place folding can matter, apart
@@ -182,7 +184,9 @@ def fold_word(word: str, default_script: str = "cyrillic") -> str:
         else:
             base = skeleton.get(ch, ch)
             if is_latin(base):
-                lat += 1
+                # Greek and small-capital look-alikes vote for no script: real Latin words are
+                # written in Latin letters, so only those count towards the majority.
+                lat += is_latin(ch)
                 decisive_lat += base not in LATIN_TO_CYRILLIC
     if decisive_cyr != decisive_lat:
         to_cyrillic = decisive_cyr > decisive_lat
