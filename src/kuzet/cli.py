@@ -339,6 +339,24 @@ def evidence_verify(
     raise typer.Exit(0 if report.ok else 1)
 
 
+@evidence_app.command("report")
+def evidence_report(
+    path: Annotated[Path, typer.Argument(help="Bundle folder.")],
+    lang: Annotated[list[str] | None, typer.Option(help="Report language (ru, kk); repeat for several.")] = None,
+) -> None:
+    """Write the inspection report PDF(s) of a bundle («протокол осмотра») and record them in its custody log."""
+    from kuzet.evidence.report import write_report
+
+    if not path.is_dir():
+        raise _fail(f"no such bundle: {path}")
+    try:
+        files = write_report(path, _settings(), langs=tuple(lang or ["ru", "kk"]))
+    except KuzetError as e:
+        raise _fail(str(e)) from e
+    for f in files:
+        sys.stdout.write(f"{f}\n")
+
+
 def main() -> None:
     app()
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kuzet.errors import CaptureError, FetchError
+from kuzet.errors import CaptureError, EvidenceError, FetchError
 from kuzet.records import Document, Indicator, Signal, Snapshot, TriageContext, to_jsonable, utcnow
 from kuzet.run.queue import Job, NewJob
 from kuzet.run.runner import Handler
@@ -278,8 +280,9 @@ class Pipeline:
         if finding is None:
             evidence_url = doc_row.url
             if doc_row.kind == "telegram_post" and doc_row.snapshot_id:
+                # The post's own page on the host that served the preview (t.me, or a local copy).
                 snap_row = s.get(SnapshotRow, doc_row.snapshot_id)
-                evidence_url = snap_row.final_url if snap_row else doc_row.url
+                evidence_url = telegram_post_page(snap_row.final_url, doc_row.url) if snap_row else doc_row.url
             finding = FindingRow(
                 document_id=doc_row.id,
                 verdict_id=existing.id,
@@ -298,7 +301,10 @@ class Pipeline:
                 finding.id,
                 detail={"url": doc_row.url, "label": existing.label, "score": round(existing.score, 4)},
             )
-        return [NewJob("capture", f"capture:{canonical_url(finding.evidence_url)}", {"url": finding.evidence_url})]
+        payload: dict[str, Any] = {"url": finding.evidence_url}
+        if doc_row.kind == "telegram_post" and finding.evidence_url != finding.url:
+            payload["preview_url"] = telegram_preview_page(finding.evidence_url)
+        return [NewJob("capture", f"capture:{canonical_url(finding.evidence_url)}", payload)]
 
     # -- capture -------------------------------------------------------------------------
     def capture(self, s: Session, job: Job) -> list[NewJob]:
@@ -311,7 +317,12 @@ class Pipeline:
             if out_dir.exists():
                 shutil.rmtree(out_dir)
             try:
-                bundle = self.sv.capture.capture(url, out_dir, case_ref=job.key)
+                if job.payload.get("preview_url"):
+                    bundle = self.sv.capture.capture_telegram_post(
+                        url, job.payload["preview_url"], out_dir, case_ref=job.key
+                    )
+                else:
+                    bundle = self.sv.capture.capture(url, out_dir, case_ref=job.key)
             except CaptureError as e:
                 # No browser at all: the findings still go to triage, marked as lacking evidence;
                 # the capture is retried when the resource is re-checked.
@@ -331,6 +342,7 @@ class Pipeline:
                 error=bundle.error,
                 captured_at=bundle.captured_at,
             )
+            self._write_reports(bundle.path)
             s.add(bundle_row)
             s.flush()
             audit.record(
@@ -346,6 +358,13 @@ class Pipeline:
                 },
             )
         return self._triage_jobs(s, url, bundle_row)
+
+    def _write_reports(self, path: Path) -> None:
+        """The inspection reports (ru, kk PDF); a bundle stays valid without them, so failures only log."""
+        try:
+            self.sv.capture.write_report(path)
+        except (EvidenceError, CaptureError) as e:
+            log.warning("inspection report for %s not written: %s", path, e)
 
     def _triage_jobs(self, s: Session, url: str, bundle_row: BundleRow | None) -> list[NewJob]:
         """Link every finding shown at ``url`` to the bundle and send each to triage."""
@@ -466,6 +485,19 @@ class Pipeline:
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def telegram_post_page(served_from: str, post_url: str) -> str:
+    """``https://t.me/NAME/ID`` re-based on the scheme and host that served the channel preview."""
+    base = urlsplit(served_from)
+    path = urlsplit(post_url).path
+    return urlunsplit((base.scheme, base.netloc, path, "", ""))
+
+
+def telegram_preview_page(post_page: str) -> str:
+    """The channel preview around a post: ``/NAME/ID`` -> ``/s/NAME/ID`` on the same host."""
+    parts = urlsplit(post_page)
+    return urlunsplit((parts.scheme, parts.netloc, "/s" + parts.path, "", ""))
 
 
 def detection_title(kind: str, title: str) -> str:
