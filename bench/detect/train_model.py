@@ -55,7 +55,8 @@ def append_comparison(card: Path) -> None:
         "## Alternatives measured (bench/detect/compare_models.py)",
         "",
         "Chosen by leave-one-source-out macro-F1 (mean over held-out sources); dev is reported, not used to choose.",
-        "Variants without a C use C=10; all use the same lexicons and fusion rules.",
+        "Each variant changes the shipped configuration only where its name says (C=3, char_wb 1-4 unless named,"
+        " own texts in, no obfuscation weights); all use the same lexicons and fusion rules.",
         "",
         "| variant | LOSO mean | LOSO pooled | LOSO hard-neg FP | dev macro-F1 | dev hard-neg FP |",
         "|---|---|---|---|---|---|",
