@@ -13,6 +13,7 @@ from kuzet.errors import RobotsDisallowed
 from kuzet.fetch.fetcher import Fetcher
 from kuzet.settings import Settings
 from kuzet.sources.politeness import PoliteFetcher, conditional
+
 from .conftest import LocalSite, html
 
 UA = "kuzet-test"

@@ -114,7 +114,7 @@ class Page:
     sha256: str
     elapsed_ms: int
     truncated: bool = False
-    location: str | None = None  # set on the last hop's redirect when ``follow`` is False
+    retry_after: str | None = None
 
 
 class AsyncFetcher:
@@ -198,6 +198,7 @@ class AsyncFetcher:
                 sha256=hashlib.sha256(body).hexdigest(),
                 elapsed_ms=int((time.monotonic() - started) * 1000),
                 truncated=truncated,
+                retry_after=resp.headers.get("retry-after"),
             )
 
         if status in (204, 304) or status < 200:
