@@ -53,6 +53,8 @@ class Entry:
     regex: re.Pattern[str] | None = None
     # Characters of which the text must contain at least one for the regex to have a chance.
     gate: str = ""
+    # Keys of the whole (non-prefix) words after the first: all must occur in the text.
+    rest_keys: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -118,7 +120,8 @@ def _parse_line(line: str, category: str, lang: str, where: str) -> Entry | None
             gap = 0
     if not words:
         return None
-    return Entry(category, lang, body, weight, words=tuple(words))
+    rest = frozenset(w.key for w in words[1:] if not w.prefix)
+    return Entry(category, lang, body, weight, words=tuple(words), rest_keys=rest)
 
 
 class Lexicon:
@@ -192,6 +195,7 @@ class Lexicon:
         found: list[Match] = []
         seen: set[tuple[str, int]] = set()
         cache = self._cache
+        present: set[str] | None = None
         for i, token in enumerate(words):
             cands = cache.get(token)
             if cands is None:
@@ -202,7 +206,18 @@ class Lexicon:
                 spans = list(_TOKEN_RE.finditer(text))
                 tokens = [(0, 0, w) for w in words]
             for entry in cands:
-                end = i if len(entry.words) == 1 else self._match_rest(entry, keys, tokens, i)
+                if len(entry.words) == 1:
+                    end: int | None = i
+                else:
+                    if present is None:
+                        # Every key of every word, once per text: most phrase candidates fail
+                        # on a word the text does not contain at all, found here in one set test.
+                        present = set()
+                        for w in set(words):
+                            present.update(word_keys(w))
+                    if not entry.rest_keys <= present:
+                        continue
+                    end = self._match_rest(entry, keys, tokens, i)
                 if end is None or (entry.name, i) in seen:
                     continue
                 seen.add((entry.name, i))
