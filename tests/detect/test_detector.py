@@ -140,3 +140,51 @@ def test_detect_many_matches_detect(det: Detector) -> None:
         ("Куплю вашу карту, плачу сразу", "", ""),
     ]
     assert [v.label for v in det.detect_many(docs)] == [det.detect(t).label for t, _, _ in docs]
+
+
+def _rules(v: Verdict) -> set[str]:
+    return {s.name for s in v.signals if s.kind == "rule"}
+
+
+def test_topic_word_without_promotion_is_benign(det: Detector) -> None:
+    blog = (
+        "Slow travel across Kazakhstan. Trains, marshrutkas and a lot of tea; these are my notes on where to "
+        "sleep and what to eat. Latest posts: a weekend at the lake, beaches, wind and the old casino strip. "
+        "Charyn Canyon by public transport. No sponsored posts, no affiliate links, just my own trips."
+    )
+    v = det.detect(blog)
+    assert v.label == "benign"
+    offer = blog + " Claim your welcome bonus: 100 free spins on your first deposit, wagering 35x."
+    assert det.detect(offer).label == "gambling"
+
+
+def test_obfuscation_alone_does_not_make_news_a_violation(det: Detector) -> None:
+    news = (
+        "Банк повысил ставки по депозитам юридических лиц: 21,5% на 6 месяцев, 22% на год. "
+        "Вклады застрахованы, подробности на сайте банка."
+    )
+    disguised = (
+        "Б‍анк п0высил cтавки пo д-е-п-о-з-и-т-а-м юpидических лиц: 21,5% на 6 месяцев, 22% на гоооод. "
+        "Вклады застрахованы."
+    )
+    assert det.detect(news).label == "benign"
+    assert det.detect(disguised).label == "benign"
+
+
+def test_obfuscation_strengthens_existing_phrases(det: Detector) -> None:
+    v = det.detect("Зaбиpaй 200 ф-р-и-с-п-и-н-о-в и бoнyc 150% нa пepвый дeпoзит, вейджер х35")
+    assert v.label == "gambling"
+    assert "obfuscation_with_gambling_phrases" in _rules(v)
+
+
+def test_screening_keeps_labels_and_skips_identifiers_only_where_they_cannot_matter(det: Detector) -> None:
+    docs = [
+        ("Погода в Алматы: завтра +20, звоните +7 701 123 45 67 за подробностями", "", ""),
+        ("Куплю карты любых банков, оплата 20 000 ₸ за карту, пиши @buycards_kz", "", ""),
+        ("Кошелёк TQn9Y2khEsLJW1ChVWFMSMeRDow5KcbLSE — 3% в день, реферальная программа", "", ""),
+    ]
+    full = det.detect_many(docs)
+    screened = det.detect_many(docs, screen=True)
+    assert [v.label for v in screened] == [v.label for v in full]
+    assert not screened[0].indicators and full[0].indicators
+    assert screened[1].indicators and screened[2].indicators

@@ -17,10 +17,15 @@ import pytest
 from kuzet.detect.stream import evaluate
 
 GATE = Path(__file__).with_name("gate.jsonl")
-MACRO_F1_FLOOR = 0.90
-CLASS_F1_FLOOR = {"gambling": 0.88, "pyramid": 0.85, "illegal_finance": 0.82, "benign": 0.88}
-HARD_NEGATIVE_FP_CEILING = 0.10
-OBFUSCATION_DROP_CEILING = 0.05
+# A few points under what the shipped detector scores (0.978 macro-F1, 2 of 44 hard negatives
+# flagged): the gate set's errors were read when the lexicons were extended, so these floors guard
+# against regressions rather than measure generalisation (leave-one-source-out in the model card does).
+MACRO_F1_FLOOR = 0.93
+CLASS_F1_FLOOR = {"gambling": 0.92, "pyramid": 0.92, "illegal_finance": 0.90, "benign": 0.92}
+HARD_NEGATIVE_FP_CEILING = 0.08
+OBFUSCATION_DROP_CEILING = 0.03
+# Disguising a news or bank text must not make it a violation.
+OBFUSCATED_HARD_NEGATIVE_FP_CEILING = 0.08
 
 
 @pytest.fixture(scope="module")
@@ -56,3 +61,9 @@ def test_hard_negative_false_positives(report: dict[str, object]) -> None:
 
 def test_obfuscation_barely_hurts(report: dict[str, object]) -> None:
     assert report["obfuscation_drop"] <= OBFUSCATION_DROP_CEILING
+
+
+def test_obfuscated_hard_negatives_stay_benign(report: dict[str, object]) -> None:
+    obfuscated = report["obfuscated"]
+    assert isinstance(obfuscated, dict)
+    assert obfuscated["hard_negative_fp_rate"] <= OBFUSCATED_HARD_NEGATIVE_FP_CEILING, obfuscated["errors"]

@@ -87,3 +87,19 @@ def test_hasher_matches_char_wb_features() -> None:
     # " ab " has bigrams " a", "ab", "b " and trigrams " ab", "ab ": five n-grams per word.
     assert x[0].sum() == 5 and x[1].sum() == 10 and x[2].sum() == 0
     assert (x[0] > 0).sum() <= 5
+
+
+def test_batch_hashing_matches_one_text_at_a_time() -> None:
+    from kuzet.detect.hashing import CharNgramHasher
+
+    h = CharNgramHasher(1, 4, 2**18)
+    texts = ["казино и фриспины", "", "  ", "a", "ab cd", "Бонус 150% на депозит\nwin"]
+    cols, owners = h.batch_hashes(texts)
+    for i, text in enumerate(texts):
+        assert sorted(cols[owners == i].tolist()) == sorted(h.hashes(text).tolist())
+        # Every char_wb n-gram of each text (single letters without the padding), none across texts.
+        expected = 0
+        for word in text.split():
+            padded = f" {word} "
+            expected += sum(max(0, len(padded) - n + 1) for n in range(2, 5)) + len(word)
+        assert int((owners == i).sum()) == expected
