@@ -91,9 +91,13 @@ class Detector:
             for text, title, image_text in docs
         ]
         langs = [detect_language(" ".join(filter(None, (title, text[:4000])))) for text, title, _ in docs]
+        text_logits = None
         if screen and self.model is not None:
+            text_logits = self.model.text_logits([a.view for a in analyses])
             first = self.model.predict(
-                [a.view for a in analyses], np.asarray([a.dense for a in analyses], dtype=np.float64)
+                [a.view for a in analyses],
+                np.asarray([a.dense for a in analyses], dtype=np.float64),
+                text_logits=text_logits,
             )
             for i, (pred, a) in enumerate(zip(first, analyses, strict=True)):
                 cats = category_scores(a.matches)
@@ -104,12 +108,16 @@ class Detector:
                     analyses[i] = with_indicators(
                         a, find_indicators(text[:MAX_TEXT_CHARS], image_text[:MAX_SIDE_CHARS])
                     )
-        return self.verdicts(analyses, langs)
+        return self.verdicts(analyses, langs, text_logits=text_logits)
 
     def verdict(self, analysis: Analysis, *, lang: str) -> Verdict:
         return self.verdicts([analysis], [lang])[0]
 
-    def verdicts(self, analyses: Sequence[Analysis], langs: Sequence[str]) -> list[Verdict]:
+    def verdicts(
+        self, analyses: Sequence[Analysis], langs: Sequence[str], *, text_logits: np.ndarray | None = None
+    ) -> list[Verdict]:
+        """Verdicts for analysed documents; ``text_logits`` (from ``LinearModel.text_logits`` on
+        the same analyses' views) spares a second n-gram pass."""
         if not analyses:
             return []
         preds: list[Prediction | None] = [None] * len(analyses)
@@ -119,7 +127,7 @@ class Detector:
             views = [a.view for a in analyses]
             dense = np.asarray([a.dense for a in analyses], dtype=np.float64)
             full, partial, plain = self.model.predict_variants(
-                views, dense, [frozenset(), INDICATOR_FEATURES, AMPLIFIER_FEATURES]
+                views, dense, [frozenset(), INDICATOR_FEATURES, AMPLIFIER_FEATURES], text_logits=text_logits
             )
             preds, no_ind, bare = list(full), list(partial), list(plain)
         return [

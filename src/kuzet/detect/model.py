@@ -118,8 +118,20 @@ class LinearModel:
             self._vectorizers = make_vectorizers(self.config)
         return self._vectorizers
 
-    def logits(self, texts: Sequence[str], dense: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Text logits (n, k) and dense contributions (n, k, d) before the intercept."""
+    def logits(
+        self, texts: Sequence[str], dense: np.ndarray, text_logits: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Text logits (n, k) and dense contributions (n, k, d) before the intercept.
+
+        ``text_logits`` from an earlier ``text_logits`` call on the same texts skips the n-grams.
+        """
+        text = self.text_logits(texts) if text_logits is None else text_logits
+        d = np.asarray(dense, dtype=np.float64) * self.dense_scale
+        contrib = d[:, None, :] * self.coef_dense[None, :, :]
+        return text, contrib
+
+    def text_logits(self, texts: Sequence[str]) -> np.ndarray:
+        """The n-gram part of every class logit, (n, k)."""
         vecs = self.vectorizers
         if all(isinstance(v, CharNgramHasher) for v in vecs):
             hashers = [v for v in vecs if isinstance(v, CharNgramHasher)]
@@ -131,9 +143,7 @@ class LinearModel:
         else:
             x = tfidf(hashed_counts(vecs, texts), self.idf)
             text = np.asarray(x @ self.coef_text.T, dtype=np.float64)
-        d = np.asarray(dense, dtype=np.float64) * self.dense_scale
-        contrib = d[:, None, :] * self.coef_dense[None, :, :]
-        return text, contrib
+        return text
 
     def _hashed_logits(self, hashers: Sequence[CharNgramHasher], texts: Sequence[str]) -> np.ndarray:
         """The same numbers as ``tfidf(...) @ coef_text.T`` for a batch, without scipy: only the
@@ -160,16 +170,26 @@ class LinearModel:
         return out / norms[:, None]
 
     def predict(
-        self, texts: Sequence[str], dense: np.ndarray, *, drop: frozenset[str] = frozenset()
+        self,
+        texts: Sequence[str],
+        dense: np.ndarray,
+        *,
+        drop: frozenset[str] = frozenset(),
+        text_logits: np.ndarray | None = None,
     ) -> list[Prediction]:
         """Calibrated class probabilities; features named in ``drop`` are left out of the sum."""
-        return self.predict_variants(texts, dense, [drop])[0]
+        return self.predict_variants(texts, dense, [drop], text_logits=text_logits)[0]
 
     def predict_variants(
-        self, texts: Sequence[str], dense: np.ndarray, drops: Sequence[frozenset[str]]
+        self,
+        texts: Sequence[str],
+        dense: np.ndarray,
+        drops: Sequence[frozenset[str]],
+        *,
+        text_logits: np.ndarray | None = None,
     ) -> list[list[Prediction]]:
         """Predictions with the features of each ``drops`` set left out, from one n-gram pass."""
-        text, contrib = self.logits(texts, dense)
+        text, contrib = self.logits(texts, dense, text_logits)
         out: list[list[Prediction]] = []
         for drop in drops:
             keep = np.array([name not in drop for name in self.dense_names], dtype=np.float64)
