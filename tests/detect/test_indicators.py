@@ -47,7 +47,7 @@ def change_char(s: str, index: int) -> str:
         repl = "B" if c != "B" else "C"
     else:
         repl = "b" if c != "b" else "c"
-    return s[:index] + repl + s[index + 1:]
+    return s[:index] + repl + s[index + 1 :]
 
 
 def luhn_complete(prefix: str) -> str:
@@ -74,14 +74,23 @@ MIXED = (
 def test_spans_point_at_the_text_they_came_from() -> None:
     found = extract_indicators(MIXED)
     assert {i.kind for i in found} >= {
-        "telegram", "phone", "card", "iban", "tron", "url", "domain", "amount", "return_rate",
-        "promo_code", "email",
+        "telegram",
+        "phone",
+        "card",
+        "iban",
+        "tron",
+        "url",
+        "domain",
+        "amount",
+        "return_rate",
+        "promo_code",
+        "email",
     }
     for ind in found:
         assert ind.span is not None
-        piece = MIXED[ind.span.start:ind.span.end]
+        piece = MIXED[ind.span.start : ind.span.end]
         assert piece.strip() == piece and piece, ind
-    spans = {i.kind: MIXED[i.span.start:i.span.end] for i in found if i.span}
+    spans = {i.kind: MIXED[i.span.start : i.span.end] for i in found if i.span}
     assert spans["phone"] == "8 (701) 123-45-67"
     assert spans["card"] == "4111 1111 1111 1111"
     assert spans["tron"] == "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
@@ -127,9 +136,7 @@ def test_btc_one_changed_character_is_rejected(address: str, kind: str) -> None:
 
 
 def test_btc_bech32_upper_case_accepted_mixed_case_and_v0_as_bech32m_rejected() -> None:
-    assert values("BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4", "btc") == [
-        "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
-    ]
+    assert values("BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4", "btc") == ["bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"]
     assert values("bC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4", "btc") == []
     # BIP-350 test vector: a witness v0 program with a bech32m checksum is invalid.
     assert values("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kemeawh", "btc") == []
@@ -154,7 +161,7 @@ def test_eth_eip55_checksum(address: str) -> None:
     assert ind.valid and ind.value == address.lower() and ind.detail["checksum"] == "valid"
     # Flip the case of one letter: the EIP-55 check must fail.
     i = next(k for k, c in enumerate(address[2:], 2) if c.isalpha())
-    broken = address[:i] + address[i].swapcase() + address[i + 1:]
+    broken = address[:i] + address[i].swapcase() + address[i + 1 :]
     bad = one(f"ETH {broken}", "eth")
     assert not bad.valid and bad.detail["checksum"] == "invalid"
 
@@ -162,9 +169,7 @@ def test_eth_eip55_checksum(address: str) -> None:
 def test_eth_single_case_has_no_checksum_and_is_accepted() -> None:
     ind = one("send to 0x" + "52908400098527886e0f7030069857d2e4169ee7", "eth")
     assert ind.valid and ind.detail["checksum"] == "none"
-    assert values("0x52908400098527886E0F7030069857D2E4169EE7", "eth") == [
-        "0x52908400098527886e0f7030069857d2e4169ee7"
-    ]
+    assert values("0x52908400098527886E0F7030069857D2E4169EE7", "eth") == ["0x52908400098527886e0f7030069857d2e4169ee7"]
 
 
 def test_eth_wrong_length_and_hashes_rejected() -> None:
@@ -250,7 +255,7 @@ def test_cards_valid(written: str, brand: str) -> None:
 
 def test_mir_card() -> None:
     mir = luhn_complete("220012345678901")
-    grouped = " ".join(mir[i:i + 4] for i in range(0, 16, 4))
+    grouped = " ".join(mir[i : i + 4] for i in range(0, 16, 4))
     assert one(f"МИР {grouped}", "card").detail["brand"] == "mir"
 
 
@@ -277,7 +282,8 @@ def test_cards_not_cut_out_of_longer_numbers() -> None:
 def test_cards_written_next_to_other_numbers_in_groups() -> None:
     assert values("12 4111 1111 1111 1111", "card") == ["4111111111111111"]
     assert values("4111 1111 1111 1111 5555 5555 5555 4444", "card") == [
-        "4111111111111111", "5555555555554444",
+        "4111111111111111",
+        "5555555555554444",
     ]
 
 
@@ -307,11 +313,17 @@ def test_phone_numbers_are_not_cards() -> None:
 
 @pytest.mark.parametrize(
     "iban",
-    ["KZ86125KZT5004100100", "DE89370400440532013000", "GB82WEST12345698765432",
-     "FR1420041010050500013M02606", "NL91ABNA0417164300", "CH9300762011623852957"],
+    [
+        "KZ86125KZT5004100100",
+        "DE89370400440532013000",
+        "GB82WEST12345698765432",
+        "FR1420041010050500013M02606",
+        "NL91ABNA0417164300",
+        "CH9300762011623852957",
+    ],
 )
 def test_iban_valid_compact_and_grouped(iban: str) -> None:
-    grouped = " ".join(iban[i:i + 4] for i in range(0, len(iban), 4))
+    grouped = " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
     for written in (iban, grouped):
         ind = one(f"Реквизиты: IBAN {written}, БИК ...", "iban")
         assert ind.value == iban
@@ -446,7 +458,9 @@ def test_not_domains(text: str) -> None:
 def test_urls_in_markdown_and_parentheses() -> None:
     text = "[читать](https://news.example.kz/a-b)**жирный** и (см. https://x.example.com/p) и https://ru.wikipedia.org/wiki/A_(b)"
     assert values(text, "url") == [
-        "https://news.example.kz/a-b", "https://x.example.com/p", "https://ru.wikipedia.org/wiki/A_(b)",
+        "https://news.example.kz/a-b",
+        "https://x.example.com/p",
+        "https://ru.wikipedia.org/wiki/A_(b)",
     ]
 
 
@@ -608,11 +622,17 @@ def html_found(base_url: str | None = "https://vulkan-kz.com/") -> dict[tuple[st
 def test_html_analytics_ids() -> None:
     found = html_found()
     for key in [
-        ("ga", "G-ABC123XYZ9"), ("ga", "UA-1234567-1"), ("ga", "AW-987654321"),
-        ("gtm", "GTM-K7X9PQ2"), ("gtm", "GTM-NS12345"),
-        ("ym", "98765432"), ("ym", "11223344"),
-        ("fb_pixel", "1234567890123456"), ("fb_pixel", "9988776655443322"),
-        ("google_verification", "Abc-DEF_123"), ("yandex_verification", "0123abcd"),
+        ("ga", "G-ABC123XYZ9"),
+        ("ga", "UA-1234567-1"),
+        ("ga", "AW-987654321"),
+        ("gtm", "GTM-K7X9PQ2"),
+        ("gtm", "GTM-NS12345"),
+        ("ym", "98765432"),
+        ("ym", "11223344"),
+        ("fb_pixel", "1234567890123456"),
+        ("fb_pixel", "9988776655443322"),
+        ("google_verification", "Abc-DEF_123"),
+        ("yandex_verification", "0123abcd"),
     ]:
         assert key in found, key
     assert found[("ga", "UA-1234567-1")].detail["account"] == "UA-1234567"
@@ -632,11 +652,17 @@ def test_html_favicons_resolved_against_base() -> None:
 def test_html_links_and_visible_text() -> None:
     found = html_found()
     for key in [
-        ("telegram", "@vulkan_kz"), ("telegram", "@vulkan_support"), ("phone", "+77011234567"),
-        ("email", "pay@vulkan-kz.com"), ("whatsapp", "+77471234567"),
-        ("tron", "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"), ("amount", "50000 KZT"),
-        ("domain", "partner-casino.com"), ("url", "https://partner-casino.com/"),
-        ("btc", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"), ("telegram_bot", "@vulkan_pay_bot"),
+        ("telegram", "@vulkan_kz"),
+        ("telegram", "@vulkan_support"),
+        ("phone", "+77011234567"),
+        ("email", "pay@vulkan-kz.com"),
+        ("whatsapp", "+77471234567"),
+        ("tron", "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"),
+        ("amount", "50000 KZT"),
+        ("domain", "partner-casino.com"),
+        ("url", "https://partner-casino.com/"),
+        ("btc", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"),
+        ("telegram_bot", "@vulkan_pay_bot"),
     ]:
         assert key in found, key
     assert found[("phone", "+77011234567")].detail["source"] == "href"
@@ -677,10 +703,60 @@ def test_random_fragments_never_raise() -> None:
     import random
 
     frags = [
-        "+7", "8 (", "701", ")", "-", " ", "4111", "KZ86", "125K", "ZT50", "@", "vulkan", "_bot", "t.me/", "+",
-        "joinchat/", "https://", "http://[", "wa.me/", "7701", "₸", "тг", "млн", "%", "в день", "күніне",
-        "промокод", "VIP", "0x", "5aAeb6", "bc1q", "TR7NH", "EQ", "0:", ".", ",", "\u200b", "\n", "<a href='",
-        "'>", "</a>", "<script>", "ym(", "GTM-", "UA-1-1", "://", "[", "]", "(", "ё", "Ə", "١", "\x00", "\ud800",
+        "+7",
+        "8 (",
+        "701",
+        ")",
+        "-",
+        " ",
+        "4111",
+        "KZ86",
+        "125K",
+        "ZT50",
+        "@",
+        "vulkan",
+        "_bot",
+        "t.me/",
+        "+",
+        "joinchat/",
+        "https://",
+        "http://[",
+        "wa.me/",
+        "7701",
+        "₸",
+        "тг",
+        "млн",
+        "%",
+        "в день",
+        "күніне",
+        "промокод",
+        "VIP",
+        "0x",
+        "5aAeb6",
+        "bc1q",
+        "TR7NH",
+        "EQ",
+        "0:",
+        ".",
+        ",",
+        "\u200b",
+        "\n",
+        "<a href='",
+        "'>",
+        "</a>",
+        "<script>",
+        "ym(",
+        "GTM-",
+        "UA-1-1",
+        "://",
+        "[",
+        "]",
+        "(",
+        "ё",
+        "Ə",
+        "١",
+        "\x00",
+        "\ud800",
     ]
     rng = random.Random(7)
     for _ in range(400):

@@ -129,9 +129,7 @@ def eip55_checksum(address: str) -> str:
     """The EIP-55 mixed-case spelling of a ``0x`` address (Keccak-256, not NIST SHA3-256)."""
     hex_part = address[2:].lower()
     digest = keccak.new(digest_bits=256, data=hex_part.encode("ascii")).hexdigest()
-    return "0x" + "".join(
-        c.upper() if c.isalpha() and int(digest[i], 16) >= 8 else c for i, c in enumerate(hex_part)
-    )
+    return "0x" + "".join(c.upper() if c.isalpha() and int(digest[i], 16) >= 8 else c for i, c in enumerate(hex_part))
 
 
 def eth_checksum_state(address: str) -> str:
@@ -211,7 +209,11 @@ def find_crypto(text: str) -> Iterator[CryptoMatch]:
         for m in _ETH.finditer(text):
             state = eth_checksum_state(m.group())
             yield CryptoMatch(
-                "eth", m.group().lower(), m.start(), m.end(), valid=state != "invalid",
+                "eth",
+                m.group().lower(),
+                m.start(),
+                m.end(),
+                valid=state != "invalid",
                 detail={"checksum": state, "chains": ["eth", "bsc"]},
             )
     if long_token and "T" in text:
@@ -226,5 +228,6 @@ def find_crypto(text: str) -> Iterator[CryptoMatch]:
     if ":" in text:
         for m in _TON_RAW.finditer(text):
             wc, _, hex_hash = m.group().partition(":")
-            yield CryptoMatch("ton", f"{wc}:{hex_hash.lower()}", m.start(), m.end(),
-                              detail={"form": "raw", "workchain": int(wc)})
+            yield CryptoMatch(
+                "ton", f"{wc}:{hex_hash.lower()}", m.start(), m.end(), detail={"form": "raw", "workchain": int(wc)}
+            )

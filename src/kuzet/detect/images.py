@@ -187,7 +187,11 @@ def _ocr(img: Image.Image, lang: str, timeout: float, result: ImageText) -> None
     try:
         proc = subprocess.run(
             [cmd, "stdin", "stdout", "-l", "+".join(langs), "--psm", "3"],
-            input=buf.getvalue(), capture_output=True, timeout=timeout, env=env, check=False,
+            input=buf.getvalue(),
+            capture_output=True,
+            timeout=timeout,
+            env=env,
+            check=False,
         )
     except subprocess.TimeoutExpired:
         result.skipped_reason = "ocr_timeout"

@@ -20,9 +20,7 @@ from typing import Any
 # Runs start only where no digit group precedes them and the repetition never backtracks
 # (possessive ``*+``), so a megabyte of "1 1 1 ..." costs one linear pass, not a quadratic one.
 # ASCII digits only: Luhn and the issuer table are defined on them (``\d`` also matches ٤ and ４).
-_CARD_RUN = re.compile(
-    r"(?=[0-9])(?<![\w+])(?<!\d[.,])(?<!\d[ \u00a0-])[0-9]+(?:[ \u00a0-][0-9]+)*+(?!\w)(?![.,]\d)"
-)
+_CARD_RUN = re.compile(r"(?=[0-9])(?<![\w+])(?<!\d[.,])(?<!\d[ \u00a0-])[0-9]+(?:[ \u00a0-][0-9]+)*+(?!\w)(?![.,]\d)")
 
 MAX_RUN_GROUPS = 12
 
@@ -92,8 +90,9 @@ def _card_from(groups: list[tuple[str, int, int]]) -> BankMatch | None:
     brand = card_brand(digits)
     if brand is None:
         return None
-    return BankMatch("card", digits, mask_card(digits), groups[0][1], groups[-1][2],
-                     {"brand": brand, "last4": digits[-4:]})
+    return BankMatch(
+        "card", digits, mask_card(digits), groups[0][1], groups[-1][2], {"brand": brand, "last4": digits[-4:]}
+    )
 
 
 def _card_layout(lengths: list[int]) -> bool:
@@ -133,16 +132,94 @@ def find_cards(text: str) -> Iterator[BankMatch]:
 
 # IBAN lengths by country (SWIFT IBAN registry).
 IBAN_LENGTHS: dict[str, int] = {
-    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
-    "BI": 27, "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27,
-    "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27,
-    "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22,
-    "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32,
-    "LI": 21, "LT": 20, "LU": 20, "LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22, "MK": 19,
-    "MN": 20, "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18, "NO": 15, "OM": 23, "PK": 24,
-    "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33, "SA": 24, "SC": 31,
-    "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25, "SV": 28, "TL": 23,
-    "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
+    "AD": 24,
+    "AE": 23,
+    "AL": 28,
+    "AT": 20,
+    "AZ": 28,
+    "BA": 20,
+    "BE": 16,
+    "BG": 22,
+    "BH": 22,
+    "BI": 27,
+    "BR": 29,
+    "BY": 28,
+    "CH": 21,
+    "CR": 22,
+    "CY": 28,
+    "CZ": 24,
+    "DE": 22,
+    "DJ": 27,
+    "DK": 18,
+    "DO": 28,
+    "EE": 20,
+    "EG": 29,
+    "ES": 24,
+    "FI": 18,
+    "FK": 18,
+    "FO": 18,
+    "FR": 27,
+    "GB": 22,
+    "GE": 22,
+    "GI": 23,
+    "GL": 18,
+    "GR": 27,
+    "GT": 28,
+    "HR": 21,
+    "HU": 28,
+    "IE": 22,
+    "IL": 23,
+    "IQ": 23,
+    "IS": 26,
+    "IT": 27,
+    "JO": 30,
+    "KW": 30,
+    "KZ": 20,
+    "LB": 28,
+    "LC": 32,
+    "LI": 21,
+    "LT": 20,
+    "LU": 20,
+    "LV": 21,
+    "LY": 25,
+    "MC": 27,
+    "MD": 24,
+    "ME": 22,
+    "MK": 19,
+    "MN": 20,
+    "MR": 27,
+    "MT": 31,
+    "MU": 30,
+    "NI": 28,
+    "NL": 18,
+    "NO": 15,
+    "OM": 23,
+    "PK": 24,
+    "PL": 28,
+    "PS": 29,
+    "PT": 25,
+    "QA": 29,
+    "RO": 24,
+    "RS": 22,
+    "RU": 33,
+    "SA": 24,
+    "SC": 31,
+    "SD": 18,
+    "SE": 24,
+    "SI": 19,
+    "SK": 24,
+    "SM": 27,
+    "SO": 23,
+    "ST": 25,
+    "SV": 28,
+    "TL": 23,
+    "TN": 24,
+    "TR": 26,
+    "UA": 29,
+    "VA": 22,
+    "VG": 24,
+    "XK": 20,
+    "YE": 30,
 }
 _IBAN_START = re.compile(r"(?=[A-Z])(?<![A-Za-z0-9])([A-Z]{2})([0-9]{2}) ?[A-Z0-9]")
 
@@ -181,5 +258,5 @@ def find_ibans(text: str) -> Iterator[BankMatch]:
             if not iban[4:7].isdigit():
                 continue  # Kazakh IBANs start their BBAN with a three-digit bank code
             detail["bank_code"] = iban[4:7]
-        display = " ".join(iban[i:i + 4] for i in range(0, len(iban), 4))
+        display = " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
         yield BankMatch("iban", iban, display, m.start(), pos, detail)

@@ -86,7 +86,8 @@ def _match_phone(snippet: str) -> tuple[_PhoneHit, ...]:
     for region in _regions_for(snippet, ndigits):
         found = tuple(
             _PhoneHit(
-                m.start, m.end,
+                m.start,
+                m.end,
                 phonenumbers.format_number(m.number, PhoneNumberFormat.E164),
                 phonenumbers.format_number(m.number, PhoneNumberFormat.INTERNATIONAL),
                 phonenumbers.region_code_for_number(m.number) or "",
@@ -160,11 +161,39 @@ _TG_LINK = re.compile(
 _TG_RESOLVE = re.compile(r"tg://resolve\?domain=(?P<path>[A-Za-z][A-Za-z0-9_]{3,31})", re.I)
 _TG_HANDLE = re.compile(r"(?=@)(?<![\w@.+-])@(?P<name>[A-Za-z][A-Za-z0-9_]{4,31})(?![\w@-])(?!\.[^\W\d_]{2,})")
 # First path segments of t.me that are service pages, not channels or users.
-_TG_RESERVED = {"share", "addstickers", "addemoji", "proxy", "socks", "iv", "setlanguage", "login",
-                "confirmphone", "addtheme", "c", "bg", "invoice", "addlist", "boost", "m", "s"}
+_TG_RESERVED = {
+    "share",
+    "addstickers",
+    "addemoji",
+    "proxy",
+    "socks",
+    "iv",
+    "setlanguage",
+    "login",
+    "confirmphone",
+    "addtheme",
+    "c",
+    "bg",
+    "invoice",
+    "addlist",
+    "boost",
+    "m",
+    "s",
+}
 # CSS at-rules and mail-ish words that look like handles when page CSS leaks into the text.
-_HANDLE_STOP = {"media", "import", "charset", "keyframes", "supports", "namespace", "font-face",
-                "layer", "container", "property", "everyone"}
+_HANDLE_STOP = {
+    "media",
+    "import",
+    "charset",
+    "keyframes",
+    "supports",
+    "namespace",
+    "font-face",
+    "layer",
+    "container",
+    "property",
+    "everyone",
+}
 
 _WA = re.compile(
     r"(?<![\w.-])(?:https?://)?(?:(?:www\.|api\.)?whatsapp\.com/send/?\?(?:[\w=&]{0,200}&)?phone=|wa\.me/)"
@@ -216,8 +245,9 @@ def find_whatsapp(text: str) -> Iterator[ContactMatch]:
         if not phonenumbers.is_valid_number(number):
             continue
         e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
-        yield ContactMatch("whatsapp", e164, e164, m.start(), m.end(),
-                           {"region": phonenumbers.region_code_for_number(number)})
+        yield ContactMatch(
+            "whatsapp", e164, e164, m.start(), m.end(), {"region": phonenumbers.region_code_for_number(number)}
+        )
     for m in _WA_GROUP.finditer(text):
         value = "chat.whatsapp.com/" + m.group("code")
         yield ContactMatch("whatsapp_invite", value, value, m.start(), m.end())

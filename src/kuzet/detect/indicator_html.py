@@ -64,8 +64,9 @@ class _Found:
         for ind in indicators:
             key = (ind.kind, ind.value)
             if key not in self.items:
-                self.items[key] = Indicator(ind.kind, ind.value, ind.display, None, ind.valid,
-                                            {**ind.detail, "source": source})
+                self.items[key] = Indicator(
+                    ind.kind, ind.value, ind.display, None, ind.valid, {**ind.detail, "source": source}
+                )
 
 
 def _scan_code(code: str, found: _Found, source: str) -> None:
@@ -87,8 +88,11 @@ def _tel(href: str) -> Indicator | None:
     if not phonenumbers.is_valid_number(number):
         return None
     return Indicator(
-        "phone", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
-        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL), None, True,
+        "phone",
+        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL),
+        None,
+        True,
         {"region": phonenumbers.region_code_for_number(number)},
     )
 

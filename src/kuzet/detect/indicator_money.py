@@ -17,26 +17,53 @@ from typing import Any
 # attempt, not one per group (quadratic on hostile input).
 _NUM_START = r"(?=\d)(?<![\w.,])(?<!\d[ \u00a0\u202f])"
 _NUM = r"(?P<num>\d{1,3}(?:[ \u00a0\u202f.,]\d{3})++(?:[.,]\d{1,2})?(?!\d)|\d{1,15}(?:[.,]\d{1,4})?)"
-_MULT = (r"(?:\s?(?P<mult>млрд|миллиард\w*|млн|миллион\w*|тыс\.?|тысяч\w*|мың|mln|million|"
-         r"bn|billion|[kкKК](?![\w])))?")
-_CUR_WORDS = (r"(?P<cur>₸|тг\.?|тенге|теңге|KZT|₽|руб\.?(?:л\w*)?|RUB|\$|USD|долл\w*|dollars?|USDT|"
-              r"€|EUR|евро|euros?)")
+_MULT = (
+    r"(?:\s?(?P<mult>млрд|миллиард\w*|млн|миллион\w*|тыс\.?|тысяч\w*|мың|mln|million|"
+    r"bn|billion|[kкKК](?![\w])))?"
+)
+_CUR_WORDS = (
+    r"(?P<cur>₸|тг\.?|тенге|теңге|KZT|₽|руб\.?(?:л\w*)?|RUB|\$|USD|долл\w*|dollars?|USDT|"
+    r"€|EUR|евро|euros?)"
+)
 _CUR_BEFORE = r"(?P<cur>₸|₽|\$|€|USD|KZT|USDT|EUR|RUB)"
 
 _AMOUNT_AFTER = re.compile(_NUM_START + _NUM + _MULT + r"\s?" + _CUR_WORDS + r"(?![^\W\d_])", re.I)
-_AMOUNT_BEFORE = re.compile(r"(?=[₸₽$€UKER])(?<![\w])" + _CUR_BEFORE + r"\s?" + _NUM + _MULT
-                            + r"(?![\w.,]\d|[^\W\d_])")
+_AMOUNT_BEFORE = re.compile(r"(?=[₸₽$€UKER])(?<![\w])" + _CUR_BEFORE + r"\s?" + _NUM + _MULT + r"(?![\w.,]\d|[^\W\d_])")
 
 _CURRENCY = {
-    "₸": "KZT", "тг": "KZT", "тенге": "KZT", "теңге": "KZT", "kzt": "KZT",
-    "₽": "RUB", "руб": "RUB", "rub": "RUB",
-    "$": "USD", "usd": "USD", "долл": "USD", "dollar": "USD",
+    "₸": "KZT",
+    "тг": "KZT",
+    "тенге": "KZT",
+    "теңге": "KZT",
+    "kzt": "KZT",
+    "₽": "RUB",
+    "руб": "RUB",
+    "rub": "RUB",
+    "$": "USD",
+    "usd": "USD",
+    "долл": "USD",
+    "dollar": "USD",
     "usdt": "USDT",
-    "€": "EUR", "eur": "EUR", "евро": "EUR", "euro": "EUR",
+    "€": "EUR",
+    "eur": "EUR",
+    "евро": "EUR",
+    "euro": "EUR",
 }
-_MULTIPLIER = {"млрд": 1e9, "миллиард": 1e9, "bn": 1e9, "billion": 1e9,
-               "млн": 1e6, "миллион": 1e6, "mln": 1e6, "million": 1e6,
-               "тыс": 1e3, "тысяч": 1e3, "мың": 1e3, "k": 1e3, "к": 1e3}
+_MULTIPLIER = {
+    "млрд": 1e9,
+    "миллиард": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "млн": 1e6,
+    "миллион": 1e6,
+    "mln": 1e6,
+    "million": 1e6,
+    "тыс": 1e3,
+    "тысяч": 1e3,
+    "мың": 1e3,
+    "k": 1e3,
+    "к": 1e3,
+}
 
 
 @dataclass(slots=True)
@@ -88,8 +115,9 @@ def find_amounts(text: str) -> Iterator[MoneyMatch]:
             if m.group("mult"):
                 amount *= _lookup(_MULTIPLIER, m.group("mult")) or 1.0
             value = f"{amount:.2f}".rstrip("0").rstrip(".") + f" {currency}"
-            yield MoneyMatch("amount", value, m.group().strip(), m.start(), m.end(),
-                             {"amount": amount, "currency": currency})
+            yield MoneyMatch(
+                "amount", value, m.group().strip(), m.start(), m.end(), {"amount": amount, "currency": currency}
+            )
 
 
 # --- return rates ------------------------------------------------------------------------------
@@ -114,9 +142,7 @@ _PERIODS_BEFORE = (
     r"|(?P<hour>hourly|сағатына))"
 )
 _RATE_AFTER = re.compile(r"(?=\d)(?<![\w.,])" + _PCT + r"\s*(?:[-–—]\s*)?" + _PERIODS_AFTER + r"(?![^\W\d_])", re.I)
-_RATE_BEFORE = re.compile(
-    r"(?<![\w])" + _PERIODS_BEFORE + r"\s*(?:до|up\s+to|от|from|дейін|:)?\s*" + _PCT, re.I
-)
+_RATE_BEFORE = re.compile(r"(?<![\w])" + _PERIODS_BEFORE + r"\s*(?:до|up\s+to|от|from|дейін|:)?\s*" + _PCT, re.I)
 _PERIOD_NAMES = ("day", "week", "month", "year", "hour")
 _PERCENT_WORD = re.compile(r"процент|пайыз|percent", re.I)
 
@@ -129,8 +155,9 @@ def find_return_rates(text: str) -> Iterator[MoneyMatch]:
             period = next(p for p in _PERIOD_NAMES if m.group(p))
             percent = float(m.group("pct").replace(",", "."))
             value = f"{percent:g}%/{period}"
-            yield MoneyMatch("return_rate", value, m.group(), m.start(), m.end(),
-                             {"percent": percent, "period": period})
+            yield MoneyMatch(
+                "return_rate", value, m.group(), m.start(), m.end(), {"percent": percent, "period": period}
+            )
 
 
 # --- promo codes ---------------------------------------------------------------------------------
@@ -143,8 +170,26 @@ _PROMO = re.compile(
     r"\s*(?:[:：=—–-]\s*)?[«\"“'„(]?(?P<code>[A-Za-z0-9А-ЯЁа-яё][A-Za-z0-9А-ЯЁа-яё_-]{2,31})",
     re.I,
 )
-_PROMO_STOP = {"http", "https", "www", "code", "codes", "promo", "bonus", "below", "above", "here", "link",
-               "the", "and", "for", "from", "inside", "only", "now"}
+_PROMO_STOP = {
+    "http",
+    "https",
+    "www",
+    "code",
+    "codes",
+    "promo",
+    "bonus",
+    "below",
+    "above",
+    "here",
+    "link",
+    "the",
+    "and",
+    "for",
+    "from",
+    "inside",
+    "only",
+    "now",
+}
 
 
 _PROMO_GATE = re.compile(r"код|code|купон|coupon", re.I)

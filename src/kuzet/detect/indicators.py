@@ -43,13 +43,39 @@ from __future__ import annotations
 from kuzet.detect.indicator_html import extract_html_indicators, favicon_hashes
 from kuzet.detect.indicator_text import extract_indicators
 
-TEXT_KINDS = frozenset({
-    "btc", "eth", "tron", "ton", "card", "iban", "phone", "telegram", "telegram_bot", "telegram_invite",
-    "whatsapp", "whatsapp_invite", "email", "url", "domain", "ip", "promo_code", "amount", "return_rate",
-})
+TEXT_KINDS = frozenset(
+    {
+        "btc",
+        "eth",
+        "tron",
+        "ton",
+        "card",
+        "iban",
+        "phone",
+        "telegram",
+        "telegram_bot",
+        "telegram_invite",
+        "whatsapp",
+        "whatsapp_invite",
+        "email",
+        "url",
+        "domain",
+        "ip",
+        "promo_code",
+        "amount",
+        "return_rate",
+    }
+)
 HTML_KINDS = TEXT_KINDS | {
-    "ga", "gtm", "ym", "fb_pixel", "adsense", "google_verification", "yandex_verification",
-    "fb_verification", "favicon_url",
+    "ga",
+    "gtm",
+    "ym",
+    "fb_pixel",
+    "adsense",
+    "google_verification",
+    "yandex_verification",
+    "fb_verification",
+    "favicon_url",
 }
 
 __all__ = ["HTML_KINDS", "TEXT_KINDS", "extract_html_indicators", "extract_indicators", "favicon_hashes"]

@@ -318,7 +318,7 @@ def write_model_card(path: Path, metrics: dict[str, Any]) -> None:
         " the category its own phrases already argue for, where they outweigh reporting wording.",
         "- A violation needs promotion evidence: a call to action, a specific phrase, a pattern (percent per day),"
         " a second phrase, a repeated keyword or a supporting identifier. One topic word"
-        " (\"the old casino strip\") is not promotion.",
+        ' ("the old casino strip") is not promotion.',
         "- Reporting and regulated-offer wording (courts, regulators, licences, deposit insurance) outweighing"
         " calls to action shifts towards benign; so does a long text mentioning the category only in passing.",
         "",
