@@ -14,6 +14,7 @@ SCRIPTS = [
     "bench/bench_demo.py",
     "bench/detect/bench_classify.py",
     "bench/evidence/bench_capture.py",
+    "bench/crawl/bench_crawl.py",
 ]
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
@@ -37,6 +38,14 @@ def rows() -> list[str]:
             out.append(
                 f"| evidence captures, browser launched per capture | {per['per_minute']}/min "
                 f"(pool is {data['speedup']}x faster, {data['cpu_ratio']}x less CPU) |"
+            )
+        if path.name == "eval.json":
+            obf = data.get("obfuscated", {})
+            out.append(
+                f"| `kuzet eval` on `../shared/data/corpus/dev.jsonl` ({data['n']} texts, `make eval`) | "
+                f"macro-F1 {data['macro_f1']}, hard-negative FP {data.get('hard_negative_fp_rate')}; "
+                f"obfuscated: macro-F1 {obf.get('macro_f1')} (drop {data.get('obfuscation_drop')}), "
+                f"hard-negative FP {obf.get('hard_negative_fp_rate')} |"
             )
         if path.name == "demo.json":
             out.append(
