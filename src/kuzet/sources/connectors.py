@@ -12,10 +12,10 @@ website        seeds [urls], prefix "/", max_depth 2, max_pages 200 (per host),
 telegram       url ``https://t.me/s/NAME`` (or just NAME); max_pages 5 (preview pages a run),
                recrawl "1h"; later runs page back only to the newest post already read
 feed           url of an RSS/Atom/RDF feed; follow_items false; recrawl "30m"
-urls           urls [urls or bare domains], file (one a line), scheme "https", max_depth 0,
+urls           urls [urls or bare domains], file (one a line), scheme "https", port, max_depth 0,
                recrawl "1d"
 newdomains     file or url (a newly-registered list or CT stream: one domain a line or JSON
-               lines), brands [names], threshold 0.5, scheme "https", max_pages 5,
+               lines), brands [names], threshold 0.5, scheme "https", port, max_pages 5,
                max_depth 1, recrawl "1d"; suspicious names are visited first
 import         file (.jsonl, .csv or .warc[.gz]): content gathered elsewhere, stored directly
 =============  ===============================================================================
@@ -84,6 +84,12 @@ class Connector:
 
     def seeds(self, ctx: RunContext) -> list[frontier.Candidate]:
         return []
+
+    def config_url(self, domain: str) -> str:
+        """The front page of a bare domain: config ``scheme`` (https) and ``port`` (a local sandbox)."""
+        scheme = str(self.config.get("scheme", "https"))
+        port = self.config.get("port")
+        return f"{scheme}://{domain}{f':{int(port)}' if port else ''}/"
 
     def payload_for(self, row: CrawlUrl) -> dict[str, Any]:
         """The fetch job payload of a (re)visit of ``row``."""
@@ -204,13 +210,12 @@ class UrlListConnector(Connector):
             yield from read_lines(Path(str(path)))
 
     def seeds(self, ctx: RunContext) -> list[frontier.Candidate]:
-        scheme = str(self.config.get("scheme", "https"))
         out = []
         for line in self._lines():
             line = line.strip()
             if not line or line.startswith("#"):
                 continue
-            url = line if "://" in line else f"{scheme}://{line.strip('/')}/"
+            url = line if "://" in line else self.config_url(line.strip("/"))
             out.append(frontier.Candidate(url))
         return out
 
@@ -242,11 +247,10 @@ class NewDomainConnector(Connector):
             yield from snap.body.decode("utf-8", errors="replace").splitlines()
 
     def seeds(self, ctx: RunContext) -> list[frontier.Candidate]:
-        scheme = str(self.config.get("scheme", "https"))
         out = []
         for scored in self.scorer().suspicious(parse_domain_lines(self._lines(ctx))):
             log.info("new domain %s scored %.2f (%s)", scored.domain, scored.score, ", ".join(scored.reasons))
-            out.append(frontier.Candidate(f"{scheme}://{scored.domain}/", payload={"domain_score": scored.score}))
+            out.append(frontier.Candidate(self.config_url(scored.domain), payload={"domain_score": scored.score}))
         return out
 
     def payload_for(self, row: CrawlUrl) -> dict[str, Any]:

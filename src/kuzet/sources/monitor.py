@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kuzet.errors import ConfigError
 from kuzet.records import utcnow
@@ -51,7 +51,7 @@ from kuzet.sources.politeness import PoliteFetcher
 from kuzet.store import frontier as _frontier_tables  # noqa: F401 - registers the tables
 from kuzet.store.db import Database
 from kuzet.store.frontier import CrawlUrl, SourceState
-from kuzet.store.models import Source
+from kuzet.store.models import JobRow, Source
 
 log = logging.getLogger("kuzet.sources.monitor")
 
@@ -251,6 +251,7 @@ def run_monitor(
     scheduler = Scheduler(db, queue, RunContext(services=services, pipeline=pipeline))
     summary = MonitorSummary()
     started = time.monotonic()
+    queue.recover_orphans()  # jobs a killed monitor held are taken up again at once
     total = RunStats()
     try:
         while True:
@@ -259,7 +260,7 @@ def run_monitor(
             deadline = None if once else time.monotonic() + config.tick_s
             if stop_after is not None:
                 deadline = min(deadline or float("inf"), started + stop_after)
-            stats = runner.run_until_idle(deadline=deadline, on_job=(lambda st: on_job(st, queue)) if on_job else None)
+            stats = drain(runner, db, config.stages, deadline=deadline, on_job=on_job, queue=queue)
             _merge(total, stats)
             if once or (stop_after is not None and time.monotonic() >= started + stop_after):
                 break
@@ -276,6 +277,46 @@ def run_monitor(
             summary.frontier = frontier.counts(s)
         summary.elapsed_s = round(time.monotonic() - started, 2)
     return summary
+
+
+def pending(db: Database, stages: tuple[str, ...]) -> int:
+    """Jobs of ``stages`` still to run (waiting for a retry back-off included)."""
+    with db.session() as s:
+        q = (
+            select(func.count())
+            .select_from(JobRow)
+            .where(JobRow.stage.in_(stages), JobRow.status.in_(("todo", "doing")))
+        )
+        return int(s.execute(q).scalar() or 0)
+
+
+def drain(
+    runner: LocalRunner,
+    db: Database,
+    stages: tuple[str, ...],
+    *,
+    deadline: float | None,
+    queue: SqlTaskQueue,
+    on_job: Callable[[RunStats, SqlTaskQueue], None] | None = None,
+    idle_limit: float = 120.0,
+) -> RunStats:
+    """Run jobs of ``stages`` until none is left (the runner's own loop would wait on the jobs of
+    stages this monitor does not run), ``deadline``, or ``idle_limit`` seconds of only back-offs."""
+    stats = RunStats()
+    idle_since: float | None = None
+    while deadline is None or time.monotonic() < deadline:
+        if runner.run_one(stats):
+            idle_since = None
+            if on_job is not None:
+                on_job(stats, queue)
+            continue
+        if pending(db, stages) == 0:
+            break
+        idle_since = idle_since or time.monotonic()
+        if time.monotonic() - idle_since > idle_limit:
+            break
+        time.sleep(0.2)
+    return stats
 
 
 def _merge(total: RunStats, stats: RunStats) -> None:
