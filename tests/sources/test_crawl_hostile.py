@@ -36,13 +36,14 @@ def _settings(tmp_path: Path, **kw: Any) -> Settings:
 
 
 def test_hostile_host_is_crawled_to_the_end(tmp_path: Path, sandbox: SandboxServer) -> None:
-    settings = _settings(tmp_path, resolve=sandbox.resolve_setting)
+    # 4 s: room for the bomb's inflation on a loaded machine, still short for the drip and the stall.
+    settings = _settings(tmp_path, resolve=sandbox.resolve_setting, total_timeout=4.0)
     rows: list[dict[str, Any]] = []
     started = time.monotonic()
     stats = crawl_site(
         settings, sandbox.url("hostile.test", "/"), max_pages=60, concurrency=4, delay=0, on_page=rows.append
     )
-    assert time.monotonic() - started < 20
+    assert time.monotonic() - started < 30
     by_path = {r["url"].split(str(sandbox.port), 1)[1]: r for r in rows}
     assert by_path["/redirect-loop"]["reason"] == "redirects"
     assert by_path["/gzip-bomb"]["reason"] == "too_large"
