@@ -93,7 +93,7 @@ def sandbox() -> Iterator[SandboxServer]:
 
 
 @pytest.fixture
-def local_site() -> Callable[[dict[str, Route]], LocalSite]:
+def local_site() -> Iterator[Callable[[dict[str, Route]], LocalSite]]:
     made: list[LocalSite] = []
 
     def make(routes: dict[str, Route]) -> LocalSite:
@@ -101,7 +101,7 @@ def local_site() -> Callable[[dict[str, Route]], LocalSite]:
         made.append(site)
         return site
 
-    yield make  # type: ignore[misc]
+    yield make
     for s in made:
         s.__exit__(None, None, None)
 
