@@ -215,3 +215,43 @@ def test_config_files(tmp_path: Path) -> None:
         load_config(bad)
     example = Path(__file__).resolve().parents[2] / "examples" / "monitor.toml"
     assert {s["kind"] for s in load_config(example).sources} >= {"website", "telegram", "feed"}
+
+
+def test_hostile_pages_are_recorded_with_reasons_and_the_crawl_goes_on(
+    msettings: Settings, db: Database, local_site: Callable[[dict[str, Any]], LocalSite]
+) -> None:
+    def redirect_loop(h: Any, path: str) -> None:
+        h.send_response(302)
+        h.send_header("Location", "/loop")
+        h.send_header("Content-Length", "0")
+        h.end_headers()
+
+    def binary(h: Any, path: str) -> None:
+        data = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html")
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        h.wfile.write(data)
+
+    front = '<a href="/loop">l</a> <a href="/bin.html">b</a> <a href="/private/x">p</a> <a href="/ok">o</a>'
+    site = local_site(
+        {
+            "/robots.txt": lambda h, p: html(h, "User-agent: *\nDisallow: /private/\n"),
+            "/loop": redirect_loop,
+            "/bin.html": binary,
+            "/ok": lambda h, p: html(h, "<p>fine</p>"),
+            "/": lambda h, p: html(h, front),
+        }
+    )
+    cfg = MonitorConfig(delay=0, stages=STAGES, sources=[{"kind": "website", "name": "h", "url": site.url + "/"}])
+    summary = run_monitor(msettings, db, cfg, once=True)
+    assert summary.jobs.failed == 0 and summary.robots_refused == 1
+    with db.session() as s:
+        got = {r.url.rsplit("/", 1)[1]: r for r in s.execute(select(CrawlUrl)).scalars()}
+        reasons = dict(s.execute(select(SnapshotRow.url, SnapshotRow.error_reason)).all())
+    assert got["loop"].status == "failed" and "redirect loop" in (got["loop"].last_error or "")
+    assert got["bin.html"].status == "failed" and reasons[site.url + "/bin.html"] == "unsupported_content"
+    assert got["x"].status == "failed" and reasons[site.url + "/private/x"] == "robots"
+    assert got["ok"].status == "done" and got["ok"].last_status == 200
+    assert "/private/x" not in site.hits
