@@ -109,6 +109,10 @@ def main() -> None:
         "kuzet": k,
         "scrapy": s,
         "scrapy_version": scrapy.__version__,
+        "kuzet_command": " ".join(
+            Path(a).name if a.startswith("/") else a
+            for a in kuzet_cmd("URL", args.pages, args.concurrency, Path("OUT.jsonl"))
+        ),
         "runs": results,
         "speed_ratio_kuzet_to_scrapy": ratio,
         "memory_ratio_kuzet_to_scrapy": round(k["peak_rss_mb"] / s["peak_rss_mb"], 2),
