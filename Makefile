@@ -32,6 +32,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
+	$(BIN)/pip install -q -c constraints.txt -e ".[dev,bench]"
 	$(BIN)/python bench/run_all.py
 
 eval: $(STAMP)

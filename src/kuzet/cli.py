@@ -25,6 +25,16 @@ app.add_typer(registry_app, name="registry")
 app.add_typer(db_app, name="db")
 app.add_typer(evidence_app, name="evidence")
 
+
+def _register_sources() -> None:
+    # crawl, monitor and source live with the sources stage; merged here as top-level commands.
+    from kuzet.sources import cli as sources_cli
+
+    app.add_typer(sources_cli.app)
+
+
+_register_sources()
+
 err = Console(stderr=True)
 
 

@@ -264,3 +264,8 @@ class JobRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = _ts()
     updated_at: Mapped[datetime] = _ts()
+
+
+# The frontier's tables live with their own models; imported so that Base.metadata (and Alembic's
+# autogenerate) sees every table.
+from kuzet.store import frontier  # noqa: E402, F401
