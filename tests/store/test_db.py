@@ -64,3 +64,13 @@ def test_audit_chain_detects_edit(db) -> None:
     with db.session() as s:
         problems = audit.verify_chain(s)
     assert problems and "event 3" in problems[0]
+
+
+def test_migrations_match_the_models(db) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from kuzet.store.models import Base
+
+    with db.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
