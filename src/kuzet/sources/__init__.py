@@ -1,13 +1,13 @@
 """Sources and crawling: what to visit, when, and politely.
 
-    connectors.py  website / telegram / feed / urls / newdomains / import sources -> frontier seeds
-    frontier.py    the persistent seen-set and revisit schedule (tables in kuzet.store.frontier)
-    pipeline.py    CrawlPipeline: the shared stages plus conditional revisits and link following
-    monitor.py     the scheduler loop behind ``kuzet monitor``
-    politeness.py  PoliteFetcher: robots.txt, per-host delay and concurrency, Retry-After retries
-    scope.py       crawl scope and crawler-trap limits
-    newdomains.py  scoring of newly registered / certified domain names
-    imports.py     JSONL / CSV / WARC import
-    aiofetch.py    the guarded fetch path for asyncio;  crawl.py: ``kuzet crawl``
-    cli.py         ``kuzet crawl``, ``kuzet monitor``, ``kuzet source add|list|remove``
+connectors.py  website / telegram / feed / urls / newdomains / import sources -> frontier seeds
+frontier.py    the persistent seen-set and revisit schedule (tables in kuzet.store.frontier)
+pipeline.py    CrawlPipeline: the shared stages plus conditional revisits and link following
+monitor.py     the scheduler loop behind ``kuzet monitor``
+politeness.py  PoliteFetcher: robots.txt, per-host delay and concurrency, Retry-After retries
+scope.py       crawl scope and crawler-trap limits
+newdomains.py  scoring of newly registered / certified domain names
+imports.py     JSONL / CSV / WARC import
+aiofetch.py    the guarded fetch path for asyncio;  crawl.py: ``kuzet crawl``
+cli.py         ``kuzet crawl``, ``kuzet monitor``, ``kuzet source add|list|remove``
 """
