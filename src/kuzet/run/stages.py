@@ -283,6 +283,9 @@ class Pipeline:
                 # The post's own page on the host that served the preview (t.me, or a local copy).
                 snap_row = s.get(SnapshotRow, doc_row.snapshot_id)
                 evidence_url = telegram_post_page(snap_row.final_url, doc_row.url) if snap_row else doc_row.url
+            # Canonical, because the capture job is keyed on it and links every finding shown at
+            # that address: a feed link with ?utm_source=... is the same page as the bare URL.
+            evidence_url = canonical_url(evidence_url)
             finding = FindingRow(
                 document_id=doc_row.id,
                 verdict_id=existing.id,
