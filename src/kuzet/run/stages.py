@@ -304,10 +304,13 @@ class Pipeline:
                 finding.id,
                 detail={"url": doc_row.url, "label": existing.label, "score": round(existing.score, 4)},
             )
-        payload: dict[str, Any] = {"url": finding.evidence_url}
+        # Keyed on the address and what it shows: a re-check that finds the same content adds no
+        # capture; one that finds changed content is captured again.
+        content = content_key(doc_row.title, doc_row.text)
+        payload: dict[str, Any] = {"url": finding.evidence_url, "content": content}
         if doc_row.kind == "telegram_post" and finding.evidence_url != finding.url:
             payload["preview_url"] = telegram_preview_page(finding.evidence_url)
-        return [NewJob("capture", f"capture:{canonical_url(finding.evidence_url)}", payload)]
+        return [NewJob("capture", f"capture:{canonical_url(finding.evidence_url)}:{content}", payload)]
 
     # -- capture -------------------------------------------------------------------------
     def capture(self, s: Session, job: Job) -> list[NewJob]:
@@ -330,7 +333,7 @@ class Pipeline:
                 # No browser at all: the findings still go to triage, marked as lacking evidence;
                 # the capture is retried when the resource is re-checked.
                 audit.record(s, "capture_failed", "url", url, detail={"error": str(e)})
-                return self._triage_jobs(s, url, None)
+                return self._triage_jobs(s, url, None, job.payload.get("content"))
             shown = s.execute(select(FindingRow.resource_id).where(FindingRow.evidence_url == url).limit(1)).scalar()
             bundle_row = BundleRow(
                 job_key=job.key,
@@ -360,7 +363,7 @@ class Pipeline:
                     "path": str(bundle.path),
                 },
             )
-        return self._triage_jobs(s, url, bundle_row)
+        return self._triage_jobs(s, url, bundle_row, job.payload.get("content"))
 
     def _write_reports(self, path: Path) -> None:
         """The inspection reports (ru, kk PDF); a bundle stays valid without them, so failures only log."""
@@ -369,9 +372,14 @@ class Pipeline:
         except (EvidenceError, CaptureError) as e:
             log.warning("inspection report for %s not written: %s", path, e)
 
-    def _triage_jobs(self, s: Session, url: str, bundle_row: BundleRow | None) -> list[NewJob]:
-        """Link every finding shown at ``url`` to the bundle and send each to triage."""
-        findings = s.execute(select(FindingRow).where(FindingRow.evidence_url == url)).scalars().all()
+    def _triage_jobs(self, s: Session, url: str, bundle_row: BundleRow | None, content: str | None) -> list[NewJob]:
+        """Link every finding shown at ``url`` with this content to the bundle and send each to triage."""
+        rows = s.execute(
+            select(FindingRow, DocumentRow.title, DocumentRow.text)
+            .join(DocumentRow, DocumentRow.id == FindingRow.document_id)
+            .where(FindingRow.evidence_url == url)
+        ).all()
+        findings = [f for f, title, text in rows if content is None or content_key(title, text) == content]
         out: list[NewJob] = []
         for f in findings:
             if bundle_row is not None and s.get(FindingEvidence, (f.id, bundle_row.id)) is None:
@@ -488,6 +496,11 @@ class Pipeline:
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def content_key(title: str, text: str) -> str:
+    """Short digest of what a document shows (not where): the same page reached by two links agrees."""
+    return hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()[:16]
 
 
 def telegram_post_page(served_from: str, post_url: str) -> str:
