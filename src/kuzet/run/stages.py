@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from kuzet.errors import CaptureError, EvidenceError, FetchError
 from kuzet.records import Document, Indicator, Signal, Snapshot, TriageContext, to_jsonable, utcnow
-from kuzet.run.queue import Job, NewJob
+from kuzet.run.queue import STAGE_PRIORITY, Job, NewJob
 from kuzet.run.runner import Handler
 from kuzet.run.services import Services
 from kuzet.store import audit
@@ -42,6 +42,7 @@ from kuzet.urls import canonical_url, host_of
 log = logging.getLogger("kuzet.pipeline")
 
 MAX_IMAGES_PER_DOCUMENT = 4
+ANY_CONTENT = "any"
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 
 
@@ -306,16 +307,24 @@ class Pipeline:
             )
         # Keyed on the address and what it shows: a re-check that finds the same content adds no
         # capture; one that finds changed content is captured again.
-        content = content_key(doc_row.title, doc_row.text)
+        # A feed item's text is a summary, not what its link shows: any capture of the linked page
+        # serves it, so its job runs after the pages' captures and re-uses theirs.
+        shows_page = doc_row.kind in ("page", "telegram_post")
+        content = content_key(doc_row.title, doc_row.text) if shows_page else ANY_CONTENT
         payload: dict[str, Any] = {"url": finding.evidence_url, "content": content}
         if doc_row.kind == "telegram_post" and finding.evidence_url != finding.url:
             payload["preview_url"] = telegram_preview_page(finding.evidence_url)
-        return [NewJob("capture", f"capture:{canonical_url(finding.evidence_url)}:{content}", payload)]
+        key = f"capture:{canonical_url(finding.evidence_url)}:{content}"
+        return [NewJob("capture", key, payload, priority=None if shows_page else STAGE_PRIORITY["capture"] + 1)]
 
     # -- capture -------------------------------------------------------------------------
     def capture(self, s: Session, job: Job) -> list[NewJob]:
         url = job.payload["url"]
         bundle_row = s.execute(select(BundleRow).where(BundleRow.job_key == job.key)).scalar_one_or_none()
+        if bundle_row is None and job.payload.get("content") == ANY_CONTENT:
+            bundle_row = s.execute(
+                select(BundleRow).where(BundleRow.url == url).order_by(BundleRow.id.desc()).limit(1)
+            ).scalar_one_or_none()
         if bundle_row is None:
             # Named by the job key: a capture killed half-way is redone in the same folder,
             # leaving no orphan bundle behind.
@@ -379,7 +388,9 @@ class Pipeline:
             .join(DocumentRow, DocumentRow.id == FindingRow.document_id)
             .where(FindingRow.evidence_url == url)
         ).all()
-        findings = [f for f, title, text in rows if content is None or content_key(title, text) == content]
+        findings = [
+            f for f, title, text in rows if content in (None, ANY_CONTENT) or content_key(title, text) == content
+        ]
         out: list[NewJob] = []
         for f in findings:
             if bundle_row is not None and s.get(FindingEvidence, (f.id, bundle_row.id)) is None:
