@@ -161,6 +161,20 @@ class Signal:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+def signal_from_json(d: dict[str, Any]) -> Signal:
+    """A Signal from its stored JSON form (``to_jsonable`` of a Signal)."""
+    span = d.get("span")
+    return Signal(
+        kind=d.get("kind", "rule"),
+        category=str(d.get("category", "")),
+        name=str(d.get("name", "")),
+        weight=float(d.get("weight") or 0.0),
+        text=str(d.get("text") or ""),
+        span=Span(int(span["start"]), int(span["end"])) if isinstance(span, dict) else None,
+        detail=dict(d.get("detail") or {}),
+    )
+
+
 @dataclass(slots=True)
 class Verdict:
     label: str

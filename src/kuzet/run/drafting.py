@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,8 +16,8 @@ from kuzet.records import (
     Indicator,
     RouteDecision,
     Signal,
-    Span,
     Verdict,
+    signal_from_json,
 )
 from kuzet.settings import Settings
 from kuzet.store import audit
@@ -32,25 +31,12 @@ from kuzet.store.models import (
     RegistryEntryRow,
     VerdictRow,
 )
-from kuzet.store.repo import as_utc, row_to_entry
+from kuzet.store.repo import as_utc, indicator_from_row, row_to_entry
 from kuzet.triage.policy import Policy
 
 LANGS = ("ru", "kk")
 # Enough quoted signals for a justification without turning it into a dump of every match.
 MAX_SIGNALS = 40
-
-
-def signal_from_json(d: dict[str, Any]) -> Signal:
-    span = d.get("span")
-    return Signal(
-        kind=d.get("kind", "rule"),
-        category=str(d.get("category", "")),
-        name=str(d.get("name", "")),
-        weight=float(d.get("weight") or 0.0),
-        text=str(d.get("text") or ""),
-        span=Span(int(span["start"]), int(span["end"])) if isinstance(span, dict) else None,
-        detail=dict(d.get("detail") or {}),
-    )
 
 
 def bundle_record(row: BundleRow) -> EvidenceBundle:
@@ -93,7 +79,7 @@ def case_verdict(s: Session, findings: list[FindingRow]) -> Verdict:
         for i in s.execute(select(IndicatorRow).where(IndicatorRow.document_id == f.document_id)).scalars():
             if (i.kind, i.value) not in seen_ind:
                 seen_ind.add((i.kind, i.value))
-                indicators.append(Indicator(kind=i.kind, value=i.value, display=i.display, detail=dict(i.detail or {})))
+                indicators.append(indicator_from_row(i))
     return Verdict(
         label=top.label,
         score=top.score,

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kuzet.errors import CaptureError, EvidenceError, FetchError
-from kuzet.records import Document, Indicator, Signal, Snapshot, TriageContext, to_jsonable, utcnow
+from kuzet.records import Document, Snapshot, TriageContext, signal_from_json, to_jsonable, utcnow
 from kuzet.run.queue import STAGE_PRIORITY, Job, NewJob
 from kuzet.run.runner import Handler
 from kuzet.run.services import Services
@@ -36,7 +36,7 @@ from kuzet.store.models import (
     SnapshotRow,
     VerdictRow,
 )
-from kuzet.store.repo import get_or_create_resource, registry_candidates, row_to_entry
+from kuzet.store.repo import get_or_create_resource, indicator_from_row, registry_candidates, row_to_entry
 from kuzet.urls import canonical_url, host_of
 
 log = logging.getLogger("kuzet.pipeline")
@@ -424,18 +424,14 @@ class Pipeline:
                 resource_key=resource_key,
                 url=finding.url,
                 registry_matches=[row_to_entry(r) for r in matches],
-                indicators=[_indicator_record(i) for i in indicators],
+                indicators=[indicator_from_row(i) for i in indicators],
                 signals=[],
                 subscribers=_int_or_none(meta.get("subscribers")),
                 views=_int_or_none(meta.get("views")),
                 amounts=[float(i.detail.get("amount", 0)) for i in indicators if i.kind == "amount"],
             )
             if verdict is not None:
-                ctx.signals = [
-                    Signal(**{k: v for k, v in sig.items() if k in Signal.__slots__ and k != "span"})
-                    for sig in (verdict.signals or [])
-                    if isinstance(sig, dict)
-                ]
+                ctx.signals = [signal_from_json(sig) for sig in (verdict.signals or []) if isinstance(sig, dict)]
             decision = self.sv.policy.decide(ctx)
             finding.route = decision.route
             finding.rule_id = decision.rule_id
@@ -590,10 +586,6 @@ def _snapshot_record(row: SnapshotRow, body: bytes) -> Snapshot:
         sha256=row.sha256,
         truncated=row.truncated,
     )
-
-
-def _indicator_record(row: IndicatorRow) -> Indicator:
-    return Indicator(kind=row.kind, value=row.value, display=row.display, detail=dict(row.detail or {}))
 
 
 def _int_or_none(v: Any) -> int | None:

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kuzet.records import RegistryEntry, utcnow
+from kuzet.records import Indicator, RegistryEntry, utcnow
 from kuzet.store import audit
-from kuzet.store.models import RegistryEntryRow, Resource
+from kuzet.store.models import IndicatorRow, RegistryEntryRow, Resource
 from kuzet.urls import host_of, telegram_channel
 
 
@@ -122,6 +122,10 @@ def registry_candidates(session: Session, url: str, server_ip: str | None = None
     if not keys:
         return []
     return list(session.execute(select(RegistryEntryRow).where(RegistryEntryRow.match_key.in_(keys))).scalars())
+
+
+def indicator_from_row(row: IndicatorRow) -> Indicator:
+    return Indicator(kind=row.kind, value=row.value, display=row.display, detail=dict(row.detail or {}))
 
 
 def as_utc(dt: datetime | None) -> datetime | None:
