@@ -12,21 +12,21 @@ they let the model weigh analyst-curated evidence against n-grams learnt from a 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from functools import lru_cache
 
 from kuzet.detect.lexicon import Match
 from kuzet.detect.normalize import NormalizedText
+from kuzet.detect.regex_gate import GatedPattern
 from kuzet.records import Indicator
 
-_URL_RE = re.compile(
+_URL_RE = GatedPattern(
     r"(?:https?://|www\.)\S+|\b[a-z0-9-]{2,}\.(?:com|ru|kz|net|org|io|me|bet|casino|xyz|top|site|online|pro|club|info|biz|app|cc)\b(?:/\S*)?"
 )
-_TME_RE = re.compile(r"\bt\.me/\S+")
-_HANDLE_RE = re.compile(r"(?<![\w@])@[a-z0-9_]{4,32}\b")
-_PHONE_RE = re.compile(r"(?<!\d)(?:\+?[78][\s(-]{0,2}\d{3}[\s)-]{0,2}\d{3}[\s-]?\d{2}[\s-]?\d{2}|\+\d{10,13})(?!\d)")
-_CURRENCY_RE = re.compile(r"(?<=\d)\s?(?:₽|₸|руб\.?|рублей|рубля|тенге|тг\.?)(?!\w)")
+_TME_RE = GatedPattern(r"\bt\.me/\S+")
+_HANDLE_RE = GatedPattern(r"(?<![\w@])@[a-z0-9_]{4,32}\b")
+_PHONE_RE = GatedPattern(r"(?<!\d)(?:\+?[78][\s(-]{0,2}\d{3}[\s)-]{0,2}\d{3}[\s-]?\d{2}[\s-]?\d{2}|\+\d{10,13})(?!\d)")
+_CURRENCY_RE = GatedPattern(r"(?<=\d)\s?(?:₽|₸|руб\.?|рублей|рубля|тенге|тг\.?)(?!\w)")
 
 
 def model_view(text: str) -> str:

@@ -26,6 +26,7 @@ from importlib import resources
 from pathlib import Path
 
 from kuzet.detect.morph import entry_key, word_keys
+from kuzet.detect.regex_gate import Requirement, passes, required_substrings
 from kuzet.errors import DetectError
 
 CATEGORIES = ("gambling", "pyramid", "illegal_finance", "benign_context", "call_to_action")
@@ -51,8 +52,8 @@ class Entry:
     weight: float
     words: tuple[EntryWord, ...] = ()
     regex: re.Pattern[str] | None = None
-    # Characters of which the text must contain at least one for the regex to have a chance.
-    gate: str = ""
+    # Substrings the text must contain for the regex to have a chance (see regex_gate).
+    gate: tuple[Requirement, ...] = ()
     # Keys of the whole (non-prefix) words after the first: all must occur in the text.
     rest_keys: frozenset[str] = frozenset()
 
@@ -69,18 +70,6 @@ class Match:
     kind: str  # "phrase" or "pattern"
     lang: str
     detail: dict[str, str] = field(default_factory=dict)
-
-
-def _regex_gate(pattern: str) -> str:
-    """A cheap pre-check for a regex: running forty regexes over every text is the costly part."""
-    if "%" in pattern:
-        return "%"
-    if "[$€£]" in pattern:
-        return "$€£"
-    body = pattern.removeprefix("\\b")
-    if body[:1].isalnum() and body[1:2] not in {"?", "*", "{"}:
-        return body[0]
-    return ""
 
 
 def _parse_line(line: str, category: str, lang: str, where: str) -> Entry | None:
@@ -104,7 +93,7 @@ def _parse_line(line: str, category: str, lang: str, where: str) -> Entry | None
         except re.error as exc:
             raise DetectError(f"{where}: bad regular expression: {exc}") from exc
         name = f"{category}:{named.group(1)}" if named else pattern
-        return Entry(category, lang, name, weight, regex=regex, gate=_regex_gate(pattern))
+        return Entry(category, lang, name, weight, regex=regex, gate=tuple(required_substrings(regex)))
     words: list[EntryWord] = []
     gap = 0
     for raw in body.casefold().split():
@@ -234,7 +223,7 @@ class Lexicon:
                 )
         for entry in self._regexes:
             assert entry.regex is not None
-            if entry.gate and not any(ch in text for ch in entry.gate):
+            if not passes(entry.gate, text):
                 continue
             for m in entry.regex.finditer(text):
                 detail = {k: v for k, v in m.groupdict().items() if v}

@@ -1,0 +1,130 @@
+"""Cheap substring pre-checks that spare running a regular expression that cannot match.
+
+Detection runs some forty regular expressions over every text (lexicon patterns, the model
+view's placeholders). Python's regex engine only skips ahead quickly when a pattern begins
+with a literal or a plain character class; a pattern that begins with ``\\b``, a lookbehind or a
+repeated group is tried at every position of the text, which made these scans the largest
+single cost of ``kuzet classify``. Most texts cannot match most patterns, and that can be
+known from substrings alone: ``\\d+\\s?(?:fs|фс)\\b`` needs "fs" or "фс" somewhere in the text.
+
+``required_substrings`` derives such conditions from the parsed pattern: a list of
+alternatives-tuples, each of which must be satisfied by at least one of its strings being in
+the text. It only ever weakens the pattern (anything it does not understand adds no
+condition), so a gated search finds exactly what the plain search finds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+try:  # The parser is CPython's own (re._parser since 3.11); without it nothing is gated.
+    from re import _constants as _C  # type: ignore[attr-defined]
+    from re import _parser as _P  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - other interpreters
+    _C = _P = None
+
+Requirement = tuple[str, ...]
+
+
+def _collect(items: Any, out: list[Requirement]) -> None:
+    """Conditions of a sequence of parsed items (every item of a sequence must match)."""
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            out.append(("".join(run),))
+            run.clear()
+
+    for op, av in items:
+        if op is _C.LITERAL:
+            run.append(chr(av))
+            continue
+        flush()
+        if op is _C.SUBPATTERN:
+            _collect(av[-1].data, out)
+        elif op is _C.ATOMIC_GROUP:
+            _collect(av.data, out)
+        elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT) and av[0] >= 1:
+            _collect(av[2].data, out)
+        elif op is _C.BRANCH:
+            # Each alternative contributes its strongest condition; the text meets one of them.
+            alternatives: list[str] = []
+            for alt in av[1]:
+                inner: list[Requirement] = []
+                _collect(alt.data, inner)
+                if not inner:
+                    alternatives = []  # an alternative without a fixed string: no condition
+                    break
+                best: Requirement = max(inner, key=_strength)
+                alternatives.extend(best)
+            if alternatives:
+                out.append(tuple(dict.fromkeys(alternatives)))
+        elif op is _C.IN and av and all(o is _C.LITERAL for o, _ in av):
+            out.append(tuple(dict.fromkeys(chr(v) for _, v in av)))
+        # Anything else (classes, anchors, lookarounds, optional parts) adds no condition.
+    flush()
+
+
+def _strength(requirement: Requirement) -> tuple[int, int]:
+    """Longer strings and fewer alternatives make a rarer condition."""
+    return min(len(s) for s in requirement), -len(requirement)
+
+
+def required_substrings(pattern: str | re.Pattern[str]) -> list[Requirement]:
+    """Conditions every text matched by ``pattern`` meets; ``[]`` when none can be derived."""
+    source = pattern.pattern if isinstance(pattern, re.Pattern) else pattern
+    flags = pattern.flags if isinstance(pattern, re.Pattern) else 0
+    if _P is None or not isinstance(source, str):
+        return []
+    try:
+        parsed = _P.parse(source, flags)
+    except Exception:  # noqa: BLE001 - an unparsable pattern simply gets no gate
+        return []
+    if parsed.state.flags & re.IGNORECASE:
+        return []  # literals would need case variants; not worth it
+    out: list[Requirement] = []
+    try:
+        _collect(parsed.data, out)
+    except Exception:  # noqa: BLE001 - parser internals differ between versions: no gate
+        return []
+    # The rarest-looking conditions first, so that a failing text is rejected early.
+    return sorted(out, key=_strength, reverse=True)
+
+
+def passes(requirements: Sequence[Requirement], text: str) -> bool:
+    for alternatives in requirements:
+        for s in alternatives:
+            if s in text:
+                break
+        else:
+            return False
+    return True
+
+
+class GatedPattern:
+    """A compiled pattern with its substring conditions checked before each scan."""
+
+    __slots__ = ("regex", "requirements", "pattern")
+
+    def __init__(self, pattern: str | re.Pattern[str], flags: int = 0) -> None:
+        self.regex = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern, flags)
+        self.pattern = self.regex.pattern
+        self.requirements = required_substrings(self.regex)
+
+    def possible(self, text: str) -> bool:
+        return passes(self.requirements, text)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.regex.search(text) if passes(self.requirements, text) else None
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        if passes(self.requirements, text):
+            yield from self.regex.finditer(text)
+
+    def findall(self, text: str) -> list[Any]:
+        return self.regex.findall(text) if passes(self.requirements, text) else []
+
+    def sub(self, repl: Any, text: str) -> str:
+        return self.regex.sub(repl, text) if passes(self.requirements, text) else text
