@@ -33,7 +33,14 @@ def _register_sources() -> None:
     app.add_typer(sources_cli.app)
 
 
+def _register_review() -> None:
+    from kuzet.review import cli as review_cli
+
+    app.add_typer(review_cli.app, name="finding")
+
+
 _register_sources()
+_register_review()
 
 err = Console(stderr=True)
 
@@ -213,22 +220,45 @@ def _print_eval(report: dict[str, Any], console: Console) -> None:
 
 @app.command()
 def train(
-    data: Annotated[list[Path], typer.Option("--data", help="Labelled JSONL file(s); repeat the option.")],
+    data: Annotated[list[Path] | None, typer.Option("--data", help="Labelled JSONL file(s); repeatable.")] = None,
+    from_db: Annotated[
+        bool, typer.Option("--from-db", help="Add analysts' confirmed and dismissed findings from the database.")
+    ] = False,
     out: Annotated[Path | None, typer.Option(help="Model file to write (default: the packaged model).")] = None,
     eval_data: Annotated[list[Path] | None, typer.Option("--eval", help="Held-out JSONL to report on.")] = None,
 ) -> None:
     """Train the learned classifier (leave-one-source-out report) and write the model with its card."""
+    import tempfile
+
     from kuzet.detect.detector import packaged_model_path
     from kuzet.detect.training import train as train_model
 
-    for p in [*data, *(eval_data or [])]:
+    paths = list(data or [])
+    for p in [*paths, *(eval_data or [])]:
         if not p.is_file():
             raise _fail(f"no such file: {p}")
+    if not paths and not from_db:
+        raise _fail("nothing to train on: give --data FILE.jsonl and/or --from-db")
     target = out or packaged_model_path()
-    try:
-        metrics = train_model(list(data), target, eval_paths=list(eval_data or []))
-    except KuzetError as e:
-        raise _fail(str(e)) from e
+    with tempfile.TemporaryDirectory(prefix="kuzet-train-") as tmp:
+        if from_db:
+            from kuzet.review.findings import reviewed_examples
+
+            db_rows = Path(tmp) / "analysts.jsonl"
+            n = 0
+            with _open_db(_settings()).session() as s, db_rows.open("w", encoding="utf-8") as fh:
+                for row in reviewed_examples(s):
+                    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    n += 1
+            err.print(f"{n} reviewed findings from the database")
+            if n:
+                paths.append(db_rows)
+            elif not data:
+                raise _fail("the database holds no confirmed or dismissed findings yet (kuzet finding confirm|dismiss)")
+        try:
+            metrics = train_model(paths, target, eval_paths=list(eval_data or []))
+        except KuzetError as e:
+            raise _fail(str(e)) from e
     err.print(f"model written to {target} (card: {target.parent / 'MODEL_CARD.md'})")
     sys.stdout.write(json.dumps(metrics, ensure_ascii=False, indent=2, default=str) + "\n")
 

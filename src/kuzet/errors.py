@@ -19,6 +19,7 @@
     ├── RegistryError               a registry file could not be read at all
     ├── PolicyError                 a route policy file is invalid; carries line and reason
     ├── TemplateError               a document template is broken
+    ├── ReviewError                 an analyst's decision cannot apply (unknown finding, bad label)
     └── JobError                    the runner could not claim, run or finish a job
 
 Each error carries the object it concerns (``url``, ``path``, ``line``) so that a log line or
@@ -128,6 +129,12 @@ class TemplateError(KuzetError):
     def __init__(self, message: str, *, path: str | Path | None = None) -> None:
         super().__init__(message)
         self.path = str(path) if path is not None else None
+
+
+class ReviewError(KuzetError):
+    def __init__(self, message: str, *, object_id: object = None) -> None:
+        super().__init__(message)
+        self.object_id = object_id
 
 
 class JobError(KuzetError):

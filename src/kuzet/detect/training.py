@@ -57,6 +57,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
 # shipped with the package: the shared corpus is mostly Telegram chat.
 OWN_DATA = "own_train.jsonl"
 OWN_GROUP = "own"
+# Analysts' confirmed and dismissed findings (``kuzet train --from-db``): one fold of their own.
+DB_GROUP = "analysts"
 
 
 def own_data_path() -> Path:
@@ -81,6 +83,8 @@ def source_group(source: str) -> str:
     # by register, so they join "web" (a fold of one page measures nothing).
     if source.startswith("kuzet:"):
         return OWN_GROUP
+    if source.startswith("kuzet-db:"):
+        return DB_GROUP
     if source.startswith("github:"):
         repo = source.split(":", 2)[1]
         if repo in _CHAT_SOURCES:

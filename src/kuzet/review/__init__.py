@@ -1,0 +1,1 @@
+"""Decisions by people: analysts confirm or dismiss findings; their decisions train the model."""
