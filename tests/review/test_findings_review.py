@@ -32,8 +32,13 @@ def _seed(db: Database, n: int = 6) -> list[int]:
     with db.session() as s:
         for label, template in TEXTS.items():
             for i in range(n):
-                doc = DocumentRow(url=f"http://{label}{i}.test/", kind="page", title="", text=template.format(i=i),
-                                  content_sha256=f"{label}{i}".ljust(64, "0"))
+                doc = DocumentRow(
+                    url=f"http://{label}{i}.test/",
+                    kind="page",
+                    title="",
+                    text=template.format(i=i),
+                    content_sha256=f"{label}{i}".ljust(64, "0"),
+                )
                 s.add(doc)
                 s.flush()
                 detector_label = "pyramid" if label == "benign" else label
@@ -63,7 +68,8 @@ def test_confirm_dismiss_and_relabel_are_audited(db: Database) -> None:
             ("finding.confirmed", "analyst-a"),
             ("finding.dismissed", "analyst-b"),
         ]
-        assert events[1].detail["before"]["label"] == "pyramid" and events[1].detail["after"]["label"] == "illegal_finance"
+        assert events[1].detail["before"]["label"] == "pyramid"
+        assert events[1].detail["after"]["label"] == "illegal_finance"
         assert verify_chain(s) == []
         rows = list(reviewed_examples(s))
     assert [(r["label"], r["hard_negative"]) for r in rows] == [
