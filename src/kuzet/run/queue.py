@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -163,6 +163,26 @@ class SqlTaskQueue:
                 )
             )
         return status
+
+    def release(self, jobs: Iterable[Job], owner: str) -> int:
+        """Give back claimed jobs that were not run (a stopping worker's backlog): ``todo`` again
+        at once, the claim not counted as an attempt. Jobs no longer held by ``owner`` are left."""
+        released = 0
+        with self.db.session() as s:
+            for job in jobs:
+                res = s.execute(
+                    update(JobRow)
+                    .where(JobRow.id == job.id, JobRow.status == "doing", JobRow.owner == owner)
+                    .values(
+                        status="todo",
+                        owner=None,
+                        lease_until=None,
+                        attempts=case((JobRow.attempts > 0, JobRow.attempts - 1), else_=0),
+                        updated_at=utcnow(),
+                    )
+                )
+                released += int(getattr(res, "rowcount", 0) or 0)
+        return released
 
     def counts(self) -> dict[str, int]:
         with self.db.session() as s:

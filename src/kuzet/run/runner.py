@@ -48,6 +48,12 @@ class LocalRunner:
         job = self.queue.claim(self.owner, stages=list(self.handlers))
         if job is None:
             return False
+        self.run_job(job, stats)
+        return True
+
+    def run_job(self, job: Job, stats: RunStats) -> None:
+        """Run a job this runner's owner has claimed: its handler, follow-ups and completion in one
+        transaction, or the failure recorded (retry or failed) when the handler raises."""
         handler = self.handlers[job.stage]
         try:
             with self.db.session() as s:
@@ -77,10 +83,9 @@ class LocalRunner:
                 stats.errors.append(f"{job.stage} {job.key}: {detail}")
             else:
                 stats.retried += 1
-            return True
+            return
         stats.done += 1
         stats.by_stage[job.stage] = stats.by_stage.get(job.stage, 0) + 1
-        return True
 
     def run_until_idle(
         self,

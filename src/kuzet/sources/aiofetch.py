@@ -9,6 +9,8 @@ through the same backend, so a redirect to 127.0.0.1 or 169.254.169.254 is refus
 Bounds are the sync fetcher's: one wall-clock budget (``total_timeout``) per fetch, the decoded
 body capped at ``max_body_bytes`` (HTML is cut and marked truncated), decompression bombs
 refused by ratio, non-text types not read, at most ``max_redirects`` hops, loops refused.
+``Page.snapshot()`` gives the sync fetcher's record (headers, redirect chain, sniffed type,
+encoding), so the monitor stores an async fetch exactly as it stores a sync one.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import ssl
 import time
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
@@ -30,7 +33,9 @@ from httpcore import AsyncNetworkBackend, AsyncNetworkStream, ConnectError, Conn
 from httpcore._backends.auto import AutoBackend
 
 from kuzet.errors import BodyTooLarge, FetchError, FetchTimeout, TooManyRedirects, UnsupportedContent
+from kuzet.fetch.backend import server_address
 from kuzet.fetch.body import ACCEPT_ENCODING, MAX_RATIO, RATIO_MIN_BYTES, BodyDecoder, UnknownEncoding
+from kuzet.fetch.charset import choose_encoding
 from kuzet.fetch.fetcher import (
     ACCEPT,
     ACCEPT_LANGUAGE,
@@ -41,6 +46,7 @@ from kuzet.fetch.fetcher import (
 )
 from kuzet.fetch.guard import AddressGuard
 from kuzet.fetch.sniff import GENERIC_TYPES, SNIFF_BYTES, is_text_type, looks_binary, media_type, sniff_text_type
+from kuzet.records import Snapshot, utcnow
 from kuzet.settings import Settings
 
 
@@ -115,6 +121,28 @@ class Page:
     elapsed_ms: int
     truncated: bool = False
     retry_after: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # lower-cased names
+    redirects: list[str] = field(default_factory=list)  # the URLs that answered with a redirect
+    server_ip: str | None = None
+    raw_type: str = ""  # the Content-Type header as sent (its charset picks the encoding)
+    fetched_at: datetime = field(default_factory=utcnow)
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(
+            url=self.url,
+            final_url=self.final_url,
+            status=self.status,
+            headers=dict(self.headers),
+            body=self.body,
+            content_type=self.content_type,
+            encoding=choose_encoding(self.body, self.raw_type) if self.body else None,
+            fetched_at=self.fetched_at,
+            elapsed_ms=self.elapsed_ms,
+            redirects=list(self.redirects),
+            server_ip=self.server_ip,
+            sha256=self.sha256,
+            truncated=self.truncated,
+        )
 
 
 class AsyncFetcher:
@@ -142,19 +170,20 @@ class AsyncFetcher:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def fetch(self, url: str, *, text_only: bool = True) -> Page:
-        """Fetch ``url`` following redirects; raises a FetchError subclass when it cannot."""
+    async def fetch(self, url: str, *, text_only: bool = True, headers: dict[str, str] | None = None) -> Page:
+        """Fetch ``url`` following redirects; raises a FetchError subclass when it cannot.
+        ``headers`` are sent with every hop (the validators of a conditional request)."""
         started = time.monotonic()
         try:
             async with asyncio.timeout(self.settings.total_timeout):
-                return await self._fetch(url, started, text_only)
+                return await self._fetch(url, started, text_only, headers)
         except TimeoutError as e:
             raise FetchTimeout(f"{url}: total time limit of {self.settings.total_timeout:g}s reached", url=url) from e
 
-    async def _fetch(self, url: str, started: float, text_only: bool) -> Page:
+    async def _fetch(self, url: str, started: float, text_only: bool, headers: dict[str, str] | None) -> Page:
         visits: dict[str, int] = {}
         current = url
-        hops = 0
+        chain: list[str] = []
         while True:
             if len(current) > MAX_URL_LENGTH:
                 raise FetchError(f"{url}: URL longer than {MAX_URL_LENGTH} characters", url=url)
@@ -163,18 +192,18 @@ class AsyncFetcher:
             key = urldefrag(current)[0]
             visits[key] = visits.get(key, 0) + 1
             try:
-                async with self._client.stream("GET", current) as resp:
+                async with self._client.stream("GET", current, headers=headers) as resp:
                     location = resp.headers.get("location")
                     if resp.status_code in REDIRECT_STATUSES and location:
                         nxt = urljoin(current, location.strip())
-                        hops += 1
-                        if hops > self.settings.max_redirects:
+                        chain.append(current)
+                        if len(chain) > self.settings.max_redirects:
                             raise TooManyRedirects(f"{url}: over {self.settings.max_redirects} redirects", url=url)
                         if visits.get(urldefrag(nxt)[0], 0) >= 2:
                             raise TooManyRedirects(f"{url}: redirect loop back to {nxt}", url=url)
                         current = nxt
                         continue
-                    return await self._read(url, current, resp, started, text_only)
+                    return await self._read(url, current, chain, resp, started, text_only)
             except httpx.TimeoutException as e:
                 raise FetchTimeout(f"{url}: timed out fetching {current} ({type(e).__name__})", url=url) from e
             except httpx.InvalidURL as e:
@@ -182,23 +211,29 @@ class AsyncFetcher:
             except httpx.HTTPError as e:
                 raise FetchError(f"{url}: {type(e).__name__} fetching {current}: {e}", url=url) from e
 
-    async def _read(self, url: str, final_url: str, resp: httpx.Response, started: float, text_only: bool) -> Page:
+    async def _read(
+        self, url: str, final_url: str, chain: list[str], resp: httpx.Response, started: float, text_only: bool
+    ) -> Page:
         limit = self.settings.max_body_bytes
         raw_type = resp.headers.get("content-type", "")
         mtype = media_type(raw_type)
         status = resp.status_code
 
-        def page(body: bytes, truncated: bool = False) -> Page:
+        def page(body: bytes, truncated: bool = False, ctype: str = mtype) -> Page:
             return Page(
                 url=url,
                 final_url=final_url,
                 status=status,
-                content_type=mtype,
+                content_type=ctype,
                 body=body,
                 sha256=hashlib.sha256(body).hexdigest(),
                 elapsed_ms=int((time.monotonic() - started) * 1000),
                 truncated=truncated,
                 retry_after=resp.headers.get("retry-after"),
+                headers={k.lower(): v for k, v in resp.headers.items()},
+                redirects=list(chain),
+                server_ip=server_address(resp.extensions),
+                raw_type=raw_type,
             )
 
         if status in (204, 304) or status < 200:
@@ -237,13 +272,15 @@ class AsyncFetcher:
         except zlib.error as e:
             raise FetchError(f"{url}: corrupt compressed body: {e}", url=url) from e
         body = b"".join(parts)
+        ctype = mtype
         if text_only and 200 <= status < 300:
             head = body[:SNIFF_BYTES]
-            binary = sniff_text_type(head) is None if mtype in GENERIC_TYPES else looks_binary(head)
-            if binary:
+            sniffed = sniff_text_type(head) if mtype in GENERIC_TYPES else (None if looks_binary(head) else mtype)
+            if sniffed is None:
                 raise UnsupportedContent(f"{url}: binary body ({mtype or 'no type'}) at {final_url}", url=url)
+            ctype = sniffed  # a generic type is recorded as what the body is, like the sync fetcher
         if over:
-            if mtype not in TRUNCATABLE and mtype not in GENERIC_TYPES:
+            if ctype not in TRUNCATABLE and mtype not in GENERIC_TYPES:
                 raise BodyTooLarge(f"{url}: body over the {limit}-byte limit ({mtype})", url=url)
-            return page(body[:limit], truncated=True)
-        return page(body)
+            return page(body[:limit], truncated=True, ctype=ctype)
+        return page(body, ctype=ctype)

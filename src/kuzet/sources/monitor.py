@@ -5,8 +5,9 @@ are written into the table by name first (so the table is the one list, and ``ku
 manages it)::
 
     [monitor]
-    delay = 1.0          # seconds between two requests to one host
-    concurrency = 4      # requests in flight in all (the runner is one thread: 1 in practice)
+    delay = 1.0          # seconds between the starts of two requests to one host
+    concurrency = 4      # page requests in flight in all
+    per_host = 1         # page requests in flight to one host
     retries = 2          # 429/503 retries, honouring Retry-After
     stages = ["fetch", "extract", "detect", "capture", "triage", "notify"]
 
@@ -17,10 +18,15 @@ manages it)::
     max_depth = 2
 
 Every tick the scheduler starts the sources that are due (their seeds enter the frontier) and
-re-queues the frontier URLs whose next visit is due; the LocalRunner then runs the jobs with
-``CrawlPipeline`` handlers. All state is in the database: a killed monitor started again picks
-up the jobs it had queued (orphaned ``doing`` jobs are released at once) and fetches nothing it
-had already stored.
+re-queues the frontier URLs whose next visit is due. Fetch jobs then go to the concurrent fetch
+phase (``fetchpump``: async requests under the global and per-host limits and the per-host
+delay), and each fetched page is stored by ``CrawlPipeline``'s fetch handler in one transaction
+with its follow-up jobs; the other stages run on this thread in between, through the LocalRunner.
+With an HTTP proxy configured, pages are fetched one at a time by the sync polite fetcher
+(the async path does not speak to proxies).
+
+All state is in the database: a killed monitor started again picks up the jobs it had queued
+(orphaned ``doing`` jobs are released at once) and fetches nothing it had already stored.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ from kuzet.run.services import Services
 from kuzet.settings import Settings
 from kuzet.sources import frontier
 from kuzet.sources.connectors import CONNECTORS, RunContext, connector_for, parse_interval
+from kuzet.sources.fetchpump import FetchPump, FetchSettings
 from kuzet.sources.pipeline import CrawlPipeline
 from kuzet.sources.politeness import PoliteFetcher
 from kuzet.store import frontier as _frontier_tables  # noqa: F401 - registers the tables
@@ -63,12 +70,23 @@ SOURCE_KEYS = {"kind", "name", "url", "enabled"}
 class MonitorConfig:
     delay: float = 1.0
     concurrency: int = 4
+    per_host: int = 1
     retries: int = 2
     max_retry_wait: float = 30.0
     obey_robots: bool = True
     tick_s: float = 30.0
     stages: tuple[str, ...] = ALL_STAGES
     sources: list[dict[str, Any]] = field(default_factory=list)
+
+    def fetch_settings(self) -> FetchSettings:
+        return FetchSettings(
+            concurrency=self.concurrency,
+            per_host=self.per_host,
+            delay=self.delay,
+            retries=self.retries,
+            max_retry_wait=self.max_retry_wait,
+            obey_robots=self.obey_robots,
+        )
 
 
 def load_config(path: Path | None) -> MonitorConfig:
@@ -89,6 +107,9 @@ def load_config(path: Path | None) -> MonitorConfig:
     unknown = set(stages) - set(ALL_STAGES)
     if unknown or "fetch" not in stages:
         raise ConfigError(f"{path}: stages must include fetch and be among {', '.join(ALL_STAGES)}")
+    for key in ("concurrency", "per_host"):
+        if not isinstance(mon.get(key, 1), int) or int(mon.get(key, 1)) < 1:
+            raise ConfigError(f"{path}: [monitor] {key} must be a whole number of at least 1")
     sources = data.get("source") or data.get("sources") or []
     for i, src in enumerate(sources):
         if not isinstance(src, dict) or not src.get("kind") or not src.get("name"):
@@ -98,6 +119,7 @@ def load_config(path: Path | None) -> MonitorConfig:
     return MonitorConfig(
         delay=float(mon.get("delay", 1.0)),
         concurrency=int(mon.get("concurrency", 4)),
+        per_host=int(mon.get("per_host", 1)),
         retries=int(mon.get("retries", 2)),
         max_retry_wait=float(mon.get("max_retry_wait", 30.0)),
         obey_robots=bool(mon.get("robots", True)),
@@ -248,6 +270,9 @@ def run_monitor(
     pipeline = CrawlPipeline(services)
     handlers = {k: v for k, v in pipeline.handlers().items() if k in config.stages}
     runner = LocalRunner(db, queue, handlers)
+    # The fetch phase claims the fetch jobs; this thread's runner claims the other stages.
+    pump = None if settings.proxy else FetchPump(settings, db, queue, runner, config.fetch_settings())
+    others = LocalRunner(db, queue, {k: v for k, v in handlers.items() if k != "fetch"}) if pump else runner
     scheduler = Scheduler(db, queue, RunContext(services=services, pipeline=pipeline))
     summary = MonitorSummary()
     started = time.monotonic()
@@ -260,7 +285,7 @@ def run_monitor(
             deadline = None if once else time.monotonic() + config.tick_s
             if stop_after is not None:
                 deadline = min(deadline or float("inf"), started + stop_after)
-            stats = drain(runner, db, config.stages, deadline=deadline, on_job=on_job, queue=queue)
+            stats = drain(others, db, config.stages, deadline=deadline, on_job=on_job, queue=queue, pump=pump)
             _merge(total, stats)
             if once or (stop_after is not None and time.monotonic() >= started + stop_after):
                 break
@@ -268,11 +293,16 @@ def run_monitor(
             wait = config.tick_s if nxt is None else max(0.0, (nxt - utcnow()).total_seconds())
             time.sleep(min(config.tick_s, wait))
     finally:
+        if pump is not None:
+            pump.close()
         p = services.fetcher.stats if "fetcher" in services.__dict__ else None
         services.close()
         summary.jobs = total
-        if p is not None:
-            summary.requests, summary.retries, summary.robots_refused = p.requests, p.retries, p.robots_refused
+        for st in (p, pump.stats if pump is not None else None):
+            if st is not None:
+                summary.requests += st.requests
+                summary.retries += st.retries
+                summary.robots_refused += st.robots_refused
         with db.session() as s:
             summary.frontier = frontier.counts(s)
         summary.elapsed_s = round(time.monotonic() - started, 2)
@@ -299,16 +329,36 @@ def drain(
     queue: SqlTaskQueue,
     on_job: Callable[[RunStats, SqlTaskQueue], None] | None = None,
     idle_limit: float = 120.0,
+    pump: FetchPump | None = None,
 ) -> RunStats:
     """Run jobs of ``stages`` until none is left (the runner's own loop would wait on the jobs of
-    stages this monitor does not run), ``deadline``, or ``idle_limit`` seconds of only back-offs."""
+    stages this monitor does not run), ``deadline``, or ``idle_limit`` seconds of only back-offs.
+
+    With ``pump``, fetch jobs go to the concurrent fetch phase and ``runner`` runs the others:
+    fetched pages are stored first (a page fetched and not stored is work a kill would lose),
+    then one job of another stage, then the backlog is topped up again. Notifications wait until
+    no fetch is under way, as in the sequential order (every fetch before any notify)."""
     stats = RunStats()
     idle_since: float | None = None
     while deadline is None or time.monotonic() < deadline:
-        if runner.run_one(stats):
-            idle_since = None
+        did = False
+        if pump is not None:
+            pump.fill()
+            did = pump.store_ready(stats) > 0
+            if did and on_job is not None:
+                on_job(stats, queue)
+        if _run_other(runner, stats, busy=pump is not None and pump.in_flight > 0):
+            did = True
             if on_job is not None:
                 on_job(stats, queue)
+        if did:
+            idle_since = None
+            continue
+        if pump is not None and pump.in_flight:
+            # Only fetches under way: wait for the next page rather than poll.
+            if pump.store_ready(stats, wait=0.2, limit=1) and on_job is not None:
+                on_job(stats, queue)
+            idle_since = None
             continue
         if pending(db, stages) == 0:
             break
@@ -317,6 +367,17 @@ def drain(
             break
         time.sleep(0.2)
     return stats
+
+
+def _run_other(runner: LocalRunner, stats: RunStats, *, busy: bool) -> bool:
+    """One job of a non-fetch stage; ``notify`` only once no fetch is under way."""
+    if not busy or "notify" not in runner.handlers:
+        return runner.run_one(stats)
+    job = runner.queue.claim(runner.owner, stages=[k for k in runner.handlers if k != "notify"])
+    if job is None:
+        return False
+    runner.run_job(job, stats)
+    return True
 
 
 def _merge(total: RunStats, stats: RunStats) -> None:

@@ -83,6 +83,29 @@ def conditional(etag: str | None, last_modified: str | None) -> Iterator[None]:
         _VALIDATORS.reset(token)
 
 
+@dataclass(frozen=True, slots=True)
+class Prefetched:
+    """The outcome of fetching ``url`` elsewhere (the monitor's concurrent fetch phase)."""
+
+    url: str
+    snapshot: Snapshot | None = None
+    error: FetchError | None = None
+
+
+# A fetch already made for the job being stored: the shared fetch stage, which calls
+# ``fetcher.fetch(url)`` itself, gets this outcome instead of asking the server again.
+_PREFETCHED: contextvars.ContextVar[Prefetched | None] = contextvars.ContextVar("kuzet_prefetched", default=None)
+
+
+@contextlib.contextmanager
+def prefetched(result: Prefetched | None) -> Iterator[None]:
+    token = _PREFETCHED.set(result)
+    try:
+        yield
+    finally:
+        _PREFETCHED.reset(token)
+
+
 def retry_after_seconds(value: str | None, default: float) -> float:
     """Seconds from a Retry-After header (delta seconds or an HTTP date); ``default`` if absent/bad."""
     if not value:
@@ -97,6 +120,44 @@ def retry_after_seconds(value: str | None, default: float) -> float:
     if when.tzinfo is None:
         return default
     return max(0.0, (when - utcnow()).total_seconds())
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """When to try a URL again; shared by the sync and the async polite fetchers."""
+
+    retries: int = 2
+    max_retry_wait: float = 30.0
+
+    def after_error(self, url: str, error: FetchError, attempt: int) -> float | None:
+        """Seconds to wait before another try after ``error``; None: give up and raise it.
+        A timeout is not retried: a server that drips would cost the whole budget twice."""
+        if isinstance(error, (*FINAL_ERRORS, FetchTimeout)) or attempt >= min(1, self.retries):
+            return None
+        log.info("retrying %s after %s", url, error.reason)
+        return min(self.max_retry_wait, 1.0)
+
+    def after_status(self, url: str, status: int, retry_after: str | None, attempt: int) -> float | None:
+        """Seconds the whole host waits before another try of a 429/503; None: keep this answer."""
+        if status not in RETRY_STATUSES or attempt >= self.retries:
+            return None
+        wait = retry_after_seconds(retry_after, default=2.0**attempt)
+        if wait > self.max_retry_wait:
+            log.info("%s: HTTP %s asks to wait %.0fs, over the cap: recorded as is", url, status, wait)
+            return None
+        log.info("%s: HTTP %s, retrying in %.1fs (attempt %d)", url, status, wait, attempt + 1)
+        return wait
+
+
+def parse_robots(url: str, status: int, body: bytes) -> Protego | None:
+    """A robots.txt answer as a parser; None (everything allowed) unless a readable 2xx."""
+    if not 200 <= status < 300:
+        return None
+    try:
+        return Protego.parse(body[:ROBOTS_MAX_BYTES].decode("utf-8", errors="replace"))
+    except Exception as e:  # noqa: BLE001 - a malformed robots.txt must not stop the crawl
+        log.info("robots.txt at %s could not be parsed (%s): crawling as allowed", url, e)
+        return None
 
 
 def origin(url: str) -> str:
@@ -178,13 +239,7 @@ class PoliteFetcher:
         except FetchError as e:
             log.info("robots.txt unavailable at %s (%s): crawling as allowed", url, e.reason)
             return None
-        if not 200 <= snap.status < 300:
-            return None
-        try:
-            return Protego.parse(snap.body.decode("utf-8", errors="replace"))
-        except Exception as e:  # noqa: BLE001 - a malformed robots.txt must not stop the crawl
-            log.info("robots.txt at %s could not be parsed (%s): crawling as allowed", url, e)
-            return None
+        return parse_robots(url, snap.status, snap.body)
 
     def allowed(self, url: str) -> bool:
         if not self.obey_robots:
@@ -222,12 +277,20 @@ class PoliteFetcher:
         last_modified: str | None = None,
         binary_limit: int | None = None,
     ) -> Snapshot:
+        pre = _PREFETCHED.get()
+        if pre is not None and pre.url == url and binary_limit is None:
+            _PREFETCHED.set(None)  # used once: a second fetch in the same job asks the server
+            if pre.error is not None:
+                raise pre.error
+            if pre.snapshot is not None:
+                return pre.snapshot
         if not self.allowed(url):
             self.stats.robots_refused += 1
             raise RobotsDisallowed(f"{url}: disallowed by robots.txt for {self.user_agent!r}", url=url)
         ctx = _VALIDATORS.get()
         if ctx is not None and etag is None and last_modified is None:
             etag, last_modified = ctx.etag, ctx.last_modified
+        policy = RetryPolicy(self.retries, self.max_retry_wait)
         attempt = 0
         while True:
             try:
@@ -237,31 +300,22 @@ class PoliteFetcher:
                         url, headers=headers, etag=etag, last_modified=last_modified, binary_limit=binary_limit
                     ),
                 )
-            except (*FINAL_ERRORS, FetchTimeout):
-                # A timeout is not retried: a server that drips would cost the whole budget twice.
-                raise
             except FetchError as e:
-                if attempt >= min(1, self.retries):
+                pause = policy.after_error(url, e, attempt)
+                if pause is None:
                     raise
                 attempt += 1
                 self.stats.retries += 1
-                log.info("retrying %s after %s", url, e.reason)
-                time.sleep(min(self.max_retry_wait, 1.0))
+                time.sleep(pause)
                 continue
-            if snap.status in RETRY_STATUSES and attempt < self.retries:
-                wait = retry_after_seconds(snap.headers.get("retry-after"), default=2.0**attempt)
-                if wait > self.max_retry_wait:
-                    log.info("%s: HTTP %s asks to wait %.0fs, over the cap: recorded as is", url, snap.status, wait)
-                    return snap
-                attempt += 1
-                self.stats.retries += 1
-                log.info("%s: HTTP %s, retrying in %.1fs (attempt %d)", url, snap.status, wait, attempt)
-                # The whole host waits, not just this request.
-                host = self._host(origin(url))
-                with host.lock:
-                    host.next_at = max(host.next_at, time.monotonic() + wait)
-                continue
-            return snap
+            wait = policy.after_status(url, snap.status, snap.headers.get("retry-after"), attempt)
+            if wait is None:
+                return snap
+            attempt += 1
+            self.stats.retries += 1
+            host = self._host(origin(url))
+            with host.lock:
+                host.next_at = max(host.next_at, time.monotonic() + wait)
 
     def fetch_bytes(self, url: str, *, max_bytes: int) -> bytes:
         snap = self.fetch(url, binary_limit=max_bytes)
