@@ -319,6 +319,36 @@ def registry_import(
     )
 
 
+@registry_app.command("add")
+def registry_add(
+    resource: Annotated[str, typer.Argument(help="URL, domain, *.domain, t.me/NAME or IP.")],
+    decision_number: Annotated[str, typer.Option(help="Number of the decision that prohibits it.")],
+    decision_date: Annotated[str, typer.Option(help="Date of the decision (YYYY-MM-DD).")],
+    authority: Annotated[str, typer.Option(help="Court or body that decided.")],
+    kind: Annotated[str | None, typer.Option(help="url, domain, subdomains, channel, account or ip.")] = None,
+    legal_basis: Annotated[str, typer.Option(help="Articles the decision rests on.")] = "",
+    category: Annotated[str, typer.Option(help="gambling, pyramid, illegal_finance...")] = "",
+    actor: Annotated[str, typer.Option(help="Who adds it (kept in the audit log).")] = "",
+) -> None:
+    """Add one registry entry by hand (a decision not yet in the published dump); audited."""
+    import getpass
+
+    from kuzet.link.registry import manual_entry
+    from kuzet.store.repo import add_registry_entries
+
+    try:
+        entry = manual_entry(resource, kind, authority, decision_number, decision_date, legal_basis, category)
+    except KuzetError as e:
+        raise _fail(str(e)) from e
+    who = actor or getpass.getuser()
+    with _open_db(_settings()).session() as s:
+        added, _ = add_registry_entries(s, [entry], origin="manual", actor=who)
+    sys.stdout.write(
+        json.dumps({"added": added, "resource": entry.resource, "kind": entry.kind, "actor": who}, ensure_ascii=False)
+        + "\n"
+    )
+
+
 @registry_app.command("check")
 def registry_check(url: Annotated[str, typer.Argument(help="URL, domain or t.me/NAME.")]) -> None:
     """Print the registry entries that cover URL (exit 0), or nothing (exit 1)."""

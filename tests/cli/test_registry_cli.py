@@ -77,3 +77,53 @@ def test_shared_registry_sample(env: Path) -> None:
 def test_db_upgrade_in_empty_folder(env: Path) -> None:
     res = CliRunner().invoke(app, ["db", "upgrade"])
     assert res.exit_code == 0, res.output
+
+
+def test_manual_entry_is_checked_audited_and_matched(env: Path) -> None:
+    runner = CliRunner()
+    args = ["registry", "add", "https://t.me/s/Casino_Mirror_Bot", "--authority", "Суд г. Астаны"]
+    res = runner.invoke(
+        app, [*args, "--decision-number", "2-99/26", "--decision-date", "01.02.2026", "--actor", "ivanova"]
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out == {"added": 1, "resource": "t.me/casino_mirror_bot", "kind": "channel", "actor": "ivanova"}
+    again = runner.invoke(app, [*args, "--decision-number", "2-99/26", "--decision-date", "2026-02-01"])
+    assert json.loads(again.stdout)["added"] == 0  # the same decision, the date written another way
+    hit = runner.invoke(app, ["registry", "check", "t.me/casino_mirror_bot"])
+    assert hit.exit_code == 0 and "2-99/26" in hit.stdout and "2026-02-01" in hit.stdout
+    # Missing decision details and bad dates are refused with a clear message.
+    res = runner.invoke(
+        app,
+        [
+            "registry",
+            "add",
+            "casino.test",
+            "--authority",
+            "x",
+            "--decision-number",
+            "",
+            "--decision-date",
+            "2026-01-01",
+        ],
+    )
+    assert res.exit_code == 2 and "decision number" in res.output
+    res = runner.invoke(
+        app,
+        ["registry", "add", "casino.test", "--authority", "x", "--decision-number", "1", "--decision-date", "someday"],
+    )
+    assert res.exit_code == 2 and "date" in res.output
+
+    from sqlalchemy import select
+
+    from kuzet.settings import get_settings
+    from kuzet.store.audit import verify_chain
+    from kuzet.store.db import open_database
+    from kuzet.store.models import AuditEvent
+
+    db = open_database(get_settings().db_url)
+    with db.session() as s:
+        events = s.scalars(select(AuditEvent).where(AuditEvent.action == "registry_import")).all()
+        assert [(e.object_id, e.actor) for e in events][0] == ("manual", "ivanova")
+        assert verify_chain(s) == []
+    db.dispose()

@@ -6,6 +6,14 @@ answers "is this URL, channel or server address covered by a decision?" with dic
 """
 
 from kuzet.link.registry_match import RegistryMatcher, normalise_host, normalise_resource
-from kuzet.link.registry_parse import RegistryRowError, entry_key, parse_registry
+from kuzet.link.registry_parse import RegistryRowError, entry_key, manual_entry, parse_registry
 
-__all__ = ["RegistryMatcher", "RegistryRowError", "entry_key", "normalise_host", "normalise_resource", "parse_registry"]
+__all__ = [
+    "RegistryMatcher",
+    "RegistryRowError",
+    "entry_key",
+    "manual_entry",
+    "normalise_host",
+    "normalise_resource",
+    "parse_registry",
+]

@@ -364,3 +364,38 @@ def _iso_date(text: str) -> str:
         return date.fromisoformat(head).isoformat()
     except ValueError as e:
         raise _RowProblem(f"unreadable decision date {text[:40]!r}") from e
+
+
+def manual_entry(
+    resource: str,
+    kind: str | None,
+    authority: str,
+    decision_number: str,
+    decision_date: str,
+    legal_basis: str = "",
+    category: str = "",
+) -> RegistryEntry:
+    """One entry typed in by an analyst, checked like a row of our CSV; a decision is required."""
+    missing = [
+        name
+        for name, value in (("authority", authority), ("decision number", decision_number), ("date", decision_date))
+        if not value.strip()
+    ]
+    if missing:
+        raise RegistryError(f"a manual entry needs the decision's {', '.join(missing)}")
+    row = {
+        "resource": resource,
+        "kind": kind or "",
+        "authority": authority,
+        "decision_number": decision_number,
+        "decision_date": decision_date,
+        "legal_basis": legal_basis,
+        "category": category,
+    }
+    try:
+        entry = _own_row(row, 0)
+    except _RowProblem as e:
+        raise RegistryError(f"bad registry entry: {e}") from e
+    if not entry.decision_date:
+        raise RegistryError(f"not a date: {decision_date!r}")
+    return entry

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -52,38 +52,60 @@ def registry_match_key(entry: RegistryEntry) -> str:
     return norm.removeprefix("*.").split("/", 1)[0].split("?", 1)[0]
 
 
+REGISTRY_BATCH = 2000
+
+
 def add_registry_entries(
     session: Session, entries: Iterable[RegistryEntry], *, origin: str, actor: str = "system"
 ) -> tuple[int, int]:
-    """Insert entries not yet present; returns (added, already present)."""
+    """Insert entries not yet present; returns (added, already present).
+
+    Entries go in batches: one query finds which keys of a batch exist, one bulk insert adds
+    the rest. Memory holds one batch, never the whole registry (a dump has millions of rows),
+    and duplicates across batches are caught by the lookup because earlier batches are flushed.
+    """
     from kuzet.link.registry import entry_key
 
     added = present = 0
-    seen: set[str] = set()
+    batch: dict[str, RegistryEntry] = {}
+
+    def flush() -> None:
+        nonlocal added, present
+        if not batch:
+            return
+        existing = set(session.scalars(select(RegistryEntryRow.key).where(RegistryEntryRow.key.in_(list(batch)))))
+        rows = [
+            {
+                "key": key,
+                "resource": e.resource,
+                "kind": e.kind,
+                "match_key": registry_match_key(e),
+                "authority": e.authority,
+                "decision_number": e.decision_number,
+                "decision_date": e.decision_date,
+                "legal_basis": e.legal_basis,
+                "category": e.category,
+                "origin": origin,
+                "imported_at": utcnow(),
+            }
+            for key, e in batch.items()
+            if key not in existing
+        ]
+        if rows:
+            session.execute(insert(RegistryEntryRow), rows)
+        added += len(rows)
+        present += len(batch) - len(rows)
+        batch.clear()
+
     for e in entries:
         key = entry_key(e)
-        if key in seen or session.execute(select(RegistryEntryRow.id).where(RegistryEntryRow.key == key)).first():
+        if key in batch:
             present += 1
             continue
-        seen.add(key)
-        session.add(
-            RegistryEntryRow(
-                key=key,
-                resource=e.resource,
-                kind=e.kind,
-                match_key=registry_match_key(e),
-                authority=e.authority,
-                decision_number=e.decision_number,
-                decision_date=e.decision_date,
-                legal_basis=e.legal_basis,
-                category=e.category,
-                origin=origin,
-            )
-        )
-        added += 1
-        if added % 1000 == 0:
-            session.flush()
-    session.flush()
+        batch[key] = e
+        if len(batch) >= REGISTRY_BATCH:
+            flush()
+    flush()
     audit.record(
         session, "registry_import", "registry", origin, actor=actor, detail={"added": added, "already_present": present}
     )
