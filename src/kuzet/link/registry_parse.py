@@ -383,19 +383,18 @@ def manual_entry(
     ]
     if missing:
         raise RegistryError(f"a manual entry needs the decision's {', '.join(missing)}")
-    row = {
-        "resource": resource,
-        "kind": kind or "",
-        "authority": authority,
-        "decision_number": decision_number,
-        "decision_date": decision_date,
-        "legal_basis": legal_basis,
-        "category": category,
-    }
-    try:
-        entry = _own_row(row, 0)
-    except _RowProblem as e:
-        raise RegistryError(f"bad registry entry: {e}") from e
+    entry = own_entry(resource, kind, authority, decision_number, decision_date, legal_basis, category)
     if not entry.decision_date:
         raise RegistryError(f"not a date: {decision_date!r}")
     return entry
+
+
+def own_entry(resource: str, kind: str | None = None, *fields: str) -> RegistryEntry:
+    """A resource checked and normalised as in our CSV (kind inferred when None); ``fields``
+    are authority, decision number, date, legal basis and category, all optional."""
+    names = ("authority", "decision_number", "decision_date", "legal_basis", "category")
+    row = {"resource": resource, "kind": kind or "", **dict(zip(names, fields, strict=False))}
+    try:
+        return _own_row(row, 0)
+    except _RowProblem as e:
+        raise RegistryError(f"bad resource: {e}") from e
