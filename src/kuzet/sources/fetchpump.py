@@ -95,6 +95,7 @@ class FetchPump:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._fetcher: AsyncPoliteFetcher | None = None
+        self._dry = False  # the last claim found no fetch job, and nothing has run since
         self.stats = PolitenessStats()
 
     def _default_fetcher(self) -> AsyncPoliteFetcher:
@@ -150,12 +151,19 @@ class FetchPump:
         """Jobs claimed and not yet stored."""
         return len(self._held)
 
+    def poke(self) -> None:
+        """New fetch jobs may have been queued (a job ran, time passed): claim again on ``fill``."""
+        self._dry = False
+
     def fill(self) -> int:
-        """Claim fetch jobs up to the backlog and start fetching them; returns how many."""
+        """Claim fetch jobs up to the backlog and start fetching them; returns how many.
+        After a claim that found nothing, claims only once ``poke`` or a stored page says that
+        something may have queued more (a claim costs a write transaction)."""
         started = 0
-        while len(self._held) < self.config.backlog:
+        while not self._dry and len(self._held) < self.config.backlog:
             job = self.queue.claim(self.runner.owner, stages=["fetch"])
             if job is None:
+                self._dry = True
                 break
             if job.id in self._held:
                 continue  # our own lease ran out and we claimed it again: it is already under way
@@ -195,6 +203,7 @@ class FetchPump:
             with prefetched(out.result):
                 self.runner.run_job(out.job, stats)
             stored += 1
+            self._dry = False  # its follow-ups, or its retry, may be fetch jobs
         return stored
 
     def close(self) -> None:

@@ -349,6 +349,8 @@ def drain(
                 on_job(stats, queue)
         if _run_other(runner, stats, busy=pump is not None and pump.in_flight > 0):
             did = True
+            if pump is not None:
+                pump.poke()  # an extract may have queued links to fetch
             if on_job is not None:
                 on_job(stats, queue)
         if did:
@@ -366,6 +368,8 @@ def drain(
         if time.monotonic() - idle_since > idle_limit:
             break
         time.sleep(0.2)
+        if pump is not None:
+            pump.poke()  # a fetch job's retry back-off may have run out
     return stats
 
 
