@@ -52,6 +52,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from kuzet.errors import BrowserMissing, CaptureError, EvidenceError, FetchError
 from kuzet.evidence.browser import BrowserProcess, Watchdog, launch
+from kuzet.evidence.pagecdp import PageReader
 from kuzet.evidence.pagekind import classify_page
 from kuzet.evidence.report import LANGS, write_reports
 from kuzet.evidence.seal import part_from_file, seal_bundle
@@ -89,8 +90,14 @@ NAVIGATION_SHARE = 0.5
 # However long navigation took, the parts always get at least this many seconds.
 PARTS_MIN_S = 8.0
 SCROLL_PAUSE_MS = 40
+# After scrolling woke new requests: wait until they are done and the network has been quiet for
+# LAZY_QUIET_MS, but never longer than LAZY_WAIT_MS in all (the old fixed wait, now the cap).
 LAZY_WAIT_MS = 400
+LAZY_QUIET_MS = 80
+LAZY_POLL_MS = 20
 MAX_SCROLL_STEPS = 40
+# Steps times pause is 1.6 s when idle; a loaded machine stretches timers.
+SCROLL_TIMEOUT_S = 6.0
 REPORT_TIMEOUT_S = 30.0
 # Page numbers in the report's footer (Chromium fills the pageNumber / totalPages spans).
 REPORT_FOOTER = (
@@ -121,19 +128,28 @@ _HIGHLIGHT_JS = """(post) => {
   wrap.scrollIntoView({block: 'center', inline: 'nearest'});
   return true;
 }"""
-_SCROLL_JS = """async ({maxHeight, maxSteps, pause}) => {
+# One step per poll of ``page.wait_for_function`` (``SCROLL_PAUSE_MS`` apart), so the scroll is
+# bounded by a timeout like everything else; the state lives on the argument object, which
+# Playwright keeps for every poll of one wait.
+_SCROLL_JS = """(s) => {
   const doc = document.scrollingElement || document.documentElement;
   if (!doc) return {steps: 0, height: 0};
-  let y = 0, steps = 0;
-  while (steps < maxSteps) {
-    const h = Math.min(doc.scrollHeight, maxHeight);
-    if (y + window.innerHeight >= h) break;
-    y += window.innerHeight; window.scrollTo(0, y); steps++;
-    await new Promise(r => setTimeout(r, pause));
+  s.y = s.y || 0; s.steps = s.steps || 0;
+  const h = Math.min(doc.scrollHeight, s.maxHeight);
+  if (s.steps >= s.maxSteps || s.y + window.innerHeight >= h) {
+    window.scrollTo(0, 0);
+    return {steps: s.steps, height: doc.scrollHeight};
   }
-  window.scrollTo(0, 0);
-  return {steps, height: doc.scrollHeight};
+  s.y += window.innerHeight; window.scrollTo(0, s.y); s.steps++;
+  return false;
 }"""
+# Read in kuzet's isolated world (pagecdp), where the page's scripts cannot redefine them.
+_TEXT_EXPR = "document.body ? document.body.innerText : ''"
+_SIZE_EXPR = (
+    "(() => { const d = document.documentElement, b = document.body;"
+    " return [Math.max(d ? d.scrollHeight : 0, b ? b.scrollHeight : 0),"
+    " Math.max(d ? d.scrollWidth : 0, b ? b.scrollWidth : 0), window.devicePixelRatio || 1]; })()"
+)
 
 
 def _chrome_ua(version: str, mobile: bool) -> str:
@@ -176,6 +192,9 @@ class _Run:
     downloads: list[dict[str, Any]] = field(default_factory=list)
     popups: list[str] = field(default_factory=list)
     requests: int = 0
+    # Requests started while scrolling and not finished yet (for the lazy-content wait).
+    lazy_pending: set[Request] = field(default_factory=set)
+    watch_lazy: bool = False
     crashed: bool = False
     main_responses: list[Response] = field(default_factory=list)
     navigation_error: str | None = None
@@ -560,8 +579,14 @@ class CaptureService:
 
         def on_request(req: Request) -> None:
             run.requests += 1
+            if run.watch_lazy:
+                run.lazy_pending.add(req)
+
+        def on_finished(req: Request) -> None:
+            run.lazy_pending.discard(req)
 
         def on_failed(req: Request) -> None:
+            run.lazy_pending.discard(req)
             if len(run.failed_requests) < MAX_LOG_ITEMS:
                 run.failed_requests.append({"url": req.url[:2000], "failure": (req.failure or "")[:300]})
 
@@ -581,6 +606,7 @@ class CaptureService:
         page.on("console", on_console)
         page.on("request", on_request)
         page.on("requestfailed", on_failed)
+        page.on("requestfinished", on_finished)
         page.on("response", on_response)
         page.on("crash", on_crash)
 
@@ -704,23 +730,52 @@ class CaptureService:
             run.notes.append(f"{run.dialogs} JavaScript dialogs were dismissed")
         if run.scripts_terminated:
             return  # scrolling needs scripts
+        before = run.requests
+        run.lazy_pending = set()
+        run.watch_lazy = True
         try:
-            before = run.requests
-            res = page.evaluate(
-                _SCROLL_JS, {"maxHeight": run.max_height, "maxSteps": MAX_SCROLL_STEPS, "pause": SCROLL_PAUSE_MS}
+            handle = page.wait_for_function(
+                _SCROLL_JS,
+                arg={"maxHeight": run.max_height, "maxSteps": MAX_SCROLL_STEPS},
+                polling=SCROLL_PAUSE_MS,
+                timeout=run.ms(SCROLL_TIMEOUT_S),
             )
+            res = handle.json_value()
+            handle.dispose()
             if res and res.get("steps") and run.requests > before:
-                # Scrolling woke lazy content; give its requests a moment to land.
-                page.wait_for_timeout(LAZY_WAIT_MS)
+                # Scrolling woke lazy content; let its requests land.
+                self._wait_lazy(page, run)
         except PlaywrightError as e:
             run.notes.append(f"scrolling for lazy content failed: {_err(e)}")
+            with contextlib.suppress(PlaywrightError):  # bounded: back to the top if the page lets us
+                page.wait_for_function("() => { window.scrollTo(0, 0); return true; }", timeout=1000)
+        finally:
+            run.watch_lazy = False
+
+    @staticmethod
+    def _wait_lazy(page: Page, run: _Run) -> None:
+        """Until the requests started since scrolling are done and no new one started for
+        LAZY_QUIET_MS; at most LAZY_WAIT_MS. Requests that were open before scrolling (long
+        polls, streams) are not waited for."""
+        t0 = time.monotonic()
+        end = t0 + LAZY_WAIT_MS / 1000
+        seen, quiet_since = run.requests, t0
+        while time.monotonic() < end:
+            page.wait_for_timeout(LAZY_POLL_MS)
+            now = time.monotonic()
+            if run.lazy_pending or run.requests != seen:
+                seen, quiet_since = run.requests, now
+            elif now - quiet_since >= LAZY_QUIET_MS / 1000:
+                return
+        run.notes.append(f"lazy content was still loading after {LAZY_WAIT_MS} ms; captured as it stood")
 
     def _take_parts(self, page: Page, cdp: CDPSession, run: _Run, max_height: int) -> None:
         out = run.out
         run.deadline = max(run.deadline, time.monotonic() + PARTS_MIN_S)
+        reader = PageReader(cdp)
         try:
-            run.title = page.title()[:2000]
-        except PlaywrightError:
+            run.title = str(reader.evaluate("document.title") or "")[:2000]
+        except (PlaywrightError, EvidenceError):
             run.title = ""
 
         def step(name: str, fn: Callable[[], bytes]) -> None:
@@ -751,21 +806,9 @@ class CaptureService:
             (a zoomed layout viewport, device pixel ratio 2) is left to Playwright, which handles
             the visual viewport itself."""
             if not measured:
-                size = page.evaluate(
-                    "() => { const d = document.documentElement, b = document.body;"
-                    " return [Math.max(d ? d.scrollHeight : 0, b ? b.scrollHeight : 0),"
-                    " Math.max(d ? d.scrollWidth : 0, b ? b.scrollWidth : 0), window.devicePixelRatio || 1]; }"
-                ) or [0, 0, 1]
+                size = reader.evaluate(_SIZE_EXPR) or [0, 0, 1]
                 measured.append((int(size[0] or 0), int(size[1] or 0), float(size[2] or 1) == 1.0))
             return measured[0]
-
-        def cdp_png(clip: dict[str, float] | None) -> bytes:
-            """PNG through CDP with ``optimizeForSpeed``: the same pixels as Playwright's screenshot
-            (checked pixel by pixel), about half the CPU on tall pages, a somewhat larger file."""
-            params: dict[str, Any] = {"format": "png", "optimizeForSpeed": True}
-            if clip is not None:
-                params.update(captureBeyondViewport=True, clip={**clip, "scale": 1})
-            return base64.b64decode(cdp.send("Page.captureScreenshot", params)["data"])
 
         def full() -> bytes:
             height, content_width, fast = measure()
@@ -774,7 +817,8 @@ class CaptureService:
             if clipped:
                 run.notes.append(f"full-page screenshot clipped to {max_height} px of {height} px")
             if fast:
-                data = cdp_png({"x": 0, "y": 0, "width": width, "height": min(max(height, vp["height"]), max_height)})
+                shot_height = min(max(height, vp["height"]), max_height)
+                data = reader.png({"x": 0, "y": 0, "width": width, "height": shot_height})
             elif clipped:
                 data = page.screenshot(
                     full_page=True, timeout=run.ms(120), clip={"x": 0, "y": 0, "width": width, "height": max_height}
@@ -789,10 +833,10 @@ class CaptureService:
             # A page no larger than the viewport gives the same image; do not render it twice.
             if fits:
                 return fits[0]
-            return cdp_png(None) if measure()[2] else page.screenshot(timeout=run.ms(30))
+            return reader.png() if measure()[2] else page.screenshot(timeout=run.ms(30))
 
         def dom() -> bytes:
-            html = page.content()
+            html = reader.outer_html()
             data = html.encode("utf-8")
             if len(data) > MAX_DOM_BYTES:
                 run.notes.append(f"dom.html truncated to {MAX_DOM_BYTES} bytes of {len(data)}")
@@ -801,7 +845,7 @@ class CaptureService:
             return data
 
         def text() -> bytes:
-            value = page.evaluate(_TEXT_JS) or ""
+            value = str(reader.evaluate(_TEXT_EXPR) or "")
             if run.frames_text:
                 # innerText stops at an iframe; the Telegram post page shows its post in one.
                 for frame in page.frames[1:MAX_FRAMES_TEXT]:
@@ -813,10 +857,6 @@ class CaptureService:
             run.text = value
             return value.encode("utf-8")
 
-        def mhtml() -> bytes:
-            snap = cdp.send("Page.captureSnapshot", {"format": "mhtml"})
-            return str(snap.get("data", "")).encode("utf-8")
-
         # DOM and text first: they are what classification and page-kind detection read.
         step("dom", dom)
         step("text", text)
@@ -824,8 +864,8 @@ class CaptureService:
             self._highlight(page, run)
         step("screenshot", full)
         step("viewport", viewport)
-        step("pdf", lambda: page.pdf(format="A4", print_background=True))
-        step("mhtml", mhtml)
+        step("pdf", reader.pdf)
+        step("mhtml", reader.mhtml)
         run.final_url = page.url
 
     @staticmethod
