@@ -16,7 +16,10 @@ urls           urls [urls or bare domains], file (one a line), scheme "https", p
                recrawl "1d"
 newdomains     file or url (a newly-registered list or CT stream: one domain a line or JSON
                lines), brands [names], threshold 0.5, scheme "https", port, max_pages 5,
-               max_depth 1, recrawl "1d"; suspicious names are visited first
+               max_depth 1, recrawl "1d"; suspicious names are visited first. stream true:
+               the url is a live stream, followed for as long as the monitor runs (reconnected
+               with back-off) and drained every ``poll`` (default "10s"); max_line_bytes 4096,
+               max_lines_per_tick 5000, idle_timeout "2m"
 import         file (.jsonl, .csv or .warc[.gz]): content gathered elsewhere, stored directly
 =============  ===============================================================================
 """
@@ -26,7 +29,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -37,6 +40,7 @@ from kuzet.errors import ConfigError, FetchError
 from kuzet.run.queue import NewJob
 from kuzet.run.services import Services
 from kuzet.sources import frontier
+from kuzet.sources.domainstream import DomainStream
 from kuzet.sources.newdomains import NameScorer, parse_domain_lines
 from kuzet.sources.scope import Scope
 from kuzet.store.frontier import CrawlUrl, SourceState
@@ -64,10 +68,17 @@ def parse_interval(value: object, default: float) -> float:
 
 @dataclass
 class RunContext:
-    """What a connector may use when it runs: the services (fetcher, blobs) and the pipeline."""
+    """What a connector may use when it runs: the services (fetcher, blobs), the pipeline, and
+    the live streams it follows (kept open across ticks, by source id; ``close`` ends them)."""
 
     services: Services
     pipeline: Any  # CrawlPipeline; Any to keep this module free of the pipeline's imports
+    streams: dict[int, DomainStream] = field(default_factory=dict)
+
+    def close(self) -> None:
+        for stream in self.streams.values():
+            stream.close()
+        self.streams.clear()
 
 
 class Connector:
@@ -227,6 +238,42 @@ class UrlListConnector(Connector):
 class NewDomainConnector(Connector):
     kind = "newdomains"
 
+    @property
+    def streaming(self) -> bool:
+        return bool(self.config.get("stream"))
+
+    @property
+    def recrawl_s(self) -> float:
+        if self.streaming:  # a stream is drained often; the visits' own recrawl stays the site's
+            return parse_interval(self.config.get("poll"), 10.0)
+        return super().recrawl_s
+
+    def stream_url(self) -> str | None:
+        url = self.config.get("url") or (self.source.url if self.source.url.startswith("http") else None)
+        return str(url) if url else None
+
+    def stream(self, ctx: RunContext) -> DomainStream | None:
+        """This source's live stream, started on first use and kept for the monitor's life."""
+        url = self.stream_url()
+        if url is None:
+            raise ConfigError(f"source {self.source.name!r}: stream = true needs an http(s) url")
+        current = ctx.streams.get(self.source.id)
+        if current is not None and current.url == url:
+            return current
+        if current is not None:
+            current.close()
+        c = self.config
+        ctx.streams[self.source.id] = DomainStream(
+            url,
+            ctx.services.settings,
+            max_line_bytes=int(c.get("max_line_bytes", 4096)),
+            max_lines_per_tick=int(c.get("max_lines_per_tick", 5000)),
+            idle_timeout=parse_interval(c.get("idle_timeout"), 120.0),
+            backoff_min=parse_interval(c.get("backoff_min"), 1.0),
+            backoff_max=parse_interval(c.get("backoff_max"), 300.0),
+        ).start()
+        return ctx.streams[self.source.id]
+
     def scorer(self) -> NameScorer:
         return NameScorer(
             brands=[str(b) for b in self.config.get("brands", [])],
@@ -235,9 +282,14 @@ class NewDomainConnector(Connector):
 
     def _lines(self, ctx: RunContext) -> Iterator[str]:
         path = self.config.get("file")
-        if path:
+        if path and not self.streaming:
             yield from read_lines(Path(str(path)))
-        url = self.config.get("url") or (self.source.url if self.source.url.startswith("http") else None)
+        if self.streaming:
+            stream = self.stream(ctx)
+            if stream is not None:
+                yield from stream.take()
+            return
+        url = self.stream_url()
         if url:
             try:
                 snap = ctx.services.fetcher.fetch(str(url), binary_limit=MAX_LIST_BYTES)
@@ -259,7 +311,8 @@ class NewDomainConnector(Connector):
             max_depth=int(self.config.get("max_depth", 1)),
             max_pages=int(self.config.get("max_pages", 5)),
         )
-        return {"scope": scope.as_dict(), "recrawl_s": self.recrawl_s if row.depth == 0 else None}
+        revisit = parse_interval(self.config.get("recrawl"), self.default_recrawl)
+        return {"scope": scope.as_dict(), "recrawl_s": revisit if row.depth == 0 else None}
 
     def priority(self) -> int:
         return frontier.PRIORITY_NEW_DOMAIN

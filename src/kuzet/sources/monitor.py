@@ -273,7 +273,8 @@ def run_monitor(
     # The fetch phase claims the fetch jobs; this thread's runner claims the other stages.
     pump = None if settings.proxy else FetchPump(settings, db, queue, runner, config.fetch_settings())
     others = LocalRunner(db, queue, {k: v for k, v in handlers.items() if k != "fetch"}) if pump else runner
-    scheduler = Scheduler(db, queue, RunContext(services=services, pipeline=pipeline))
+    ctx = RunContext(services=services, pipeline=pipeline)
+    scheduler = Scheduler(db, queue, ctx)
     summary = MonitorSummary()
     started = time.monotonic()
     queue.recover_orphans()  # jobs a killed monitor held are taken up again at once
@@ -293,6 +294,7 @@ def run_monitor(
             wait = config.tick_s if nxt is None else max(0.0, (nxt - utcnow()).total_seconds())
             time.sleep(min(config.tick_s, wait))
     finally:
+        ctx.close()
         if pump is not None:
             pump.close()
         p = services.fetcher.stats if "fetcher" in services.__dict__ else None

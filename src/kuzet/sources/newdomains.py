@@ -10,16 +10,21 @@ style) or ``data.leaf_cert.all_domains``. Each name is scored by what it is call
   brand's name with extra words around it).
 
 A name at or over ``threshold`` is queued for a first visit, new domains before everything else.
+A live stream (``stream = true``) is followed by ``domainstream.DomainStream``; its lines go
+through the same parsing and scoring on every tick.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from kuzet.urls import registrable_domain
+
+log = logging.getLogger("kuzet.sources.newdomains")
 
 TOKENS: dict[str, float] = {
     "casino": 0.6, "kazino": 0.6, "kazina": 0.5, "vulkan": 0.6, "azino": 0.7, "slot": 0.5, "slots": 0.5,
@@ -99,8 +104,13 @@ class NameScorer:
             yield s
 
 
-def parse_domain_lines(lines: Iterable[str]) -> Iterator[str]:
-    """Domains from plain lines or certstream-like JSON lines; junk is skipped."""
+def log_skip(reason: str, line: str) -> None:
+    log.info("new-domain line skipped (%s): %r", reason, line[:120])
+
+
+def parse_domain_lines(lines: Iterable[str], on_skip: Callable[[str, str], None] = log_skip) -> Iterator[str]:
+    """Domains from plain lines or certstream-like JSON lines; junk is skipped, each junk line
+    reported to ``on_skip(reason, line)`` (logged by default)."""
     for raw in lines:
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -109,12 +119,18 @@ def parse_domain_lines(lines: Iterable[str]) -> Iterator[str]:
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError:
+                on_skip("not valid JSON", line)
                 continue
-            yield from _json_domains(obj)
+            found = list(_json_domains(obj))
+            if not found:
+                on_skip("no domain in the JSON", line)
+            yield from found
             continue
         name = line.split()[0].split(",")[0].lower()
         if _plausible(name):
             yield name
+        else:
+            on_skip("not a domain name", line)
 
 
 def _json_domains(obj: object) -> Iterator[str]:
