@@ -167,3 +167,27 @@ def test_a_full_buffer_holds_the_reader_back_and_loses_nothing(server: LineServe
         finally:
             stream.close()
     assert got[:30] == [f"a{i}-casino.test" for i in range(30)]
+
+
+def test_a_compressed_stream_is_refused(tmp_path: Path) -> None:
+    sock = socket.create_server(("127.0.0.1", 0))
+    sock.settimeout(5)
+
+    def serve() -> None:
+        conn, _ = sock.accept()
+        with conn:
+            conn.recv(4096)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nConnection: close\r\n\r\n\x1f\x8b")
+
+    threading.Thread(target=serve, daemon=True).start()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    stream = DomainStream(url, Settings(mode="development", data_dir=tmp_path), backoff_min=30).start()
+    try:
+        end = time.monotonic() + 5
+        while stream.stats.failures == 0 and time.monotonic() < end:
+            time.sleep(0.02)
+    finally:
+        stream.close()
+        sock.close()
+    assert stream.stats.failures == 1 and "compressed stream" in (stream.stats.last_error or "")
+    assert stream.take() == []

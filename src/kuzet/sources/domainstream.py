@@ -6,7 +6,9 @@ httpx streaming through the guarded transport (the address guard applies as to a
 the bytes into lines as they come, and keeps them in a bounded buffer that the monitor drains on
 each tick (``take``), at most ``max_lines_per_tick`` at a time.
 
-Bounds, because the stream is as hostile as any page: a line longer than ``max_line_bytes`` is
+Bounds, because the stream is as hostile as any page: the body must come uncompressed (asked
+with ``Accept-Encoding: identity``; a compressed answer is refused, as one chunk could inflate
+past every bound); a line longer than ``max_line_bytes`` is
 dropped (logged, with its length) and the reader skips to the next newline; the buffer holds at
 most ``buffer_lines`` lines, and when it is full the reader stops reading (the server waits, no
 line is lost); a connection idle for ``idle_timeout`` seconds counts as failed. When the stream
@@ -76,7 +78,11 @@ class DomainStream:
             max_redirects=settings.max_redirects,
             trust_env=False,
             timeout=httpx.Timeout(connect=settings.connect_timeout, read=idle_timeout, write=10.0, pool=10.0),
-            headers={"User-Agent": settings.user_agent, "Accept": "text/plain, application/x-ndjson, */*;q=0.5"},
+            headers={
+                "User-Agent": settings.user_agent,
+                "Accept": "text/plain, application/x-ndjson, */*;q=0.5",
+                "Accept-Encoding": "identity",
+            },
         )
 
     # -- the calling thread ---------------------------------------------------------------
@@ -131,6 +137,10 @@ class DomainStream:
                 self.stats.connects += 1
                 if resp.status_code != 200:
                     raise httpx.HTTPStatusError(f"HTTP {resp.status_code}", request=resp.request, response=resp)
+                encoding = resp.headers.get("content-encoding", "identity").strip().lower()
+                if encoding not in ("", "identity"):
+                    # One compressed chunk could inflate past every bound here; identity was asked.
+                    raise httpx.DecodingError(f"compressed stream ({encoding[:40]}) refused")
                 buf = b""
                 skipping = False  # inside a line over the limit: drop bytes up to the next newline
                 for chunk in resp.iter_bytes():  # as received: a fixed size would wait for it
