@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kuzet.evidence.browser import BASE_ARGS, host_resolver_rules, launch_args
+from kuzet.evidence.browser import BASE_ARGS, host_resolver_rules, launch_args, playwright_proxy
 from kuzet.settings import Settings
 
 
@@ -23,3 +23,15 @@ def test_no_overrides_no_rules() -> None:
 def test_separator_injection_refused() -> None:
     with pytest.raises(ValueError):
         host_resolver_rules({"*.test": "127.0.0.1,EXCLUDE *"})
+
+
+def test_proxy_credentials_go_to_playwright_not_to_the_address() -> None:
+    config, shown = playwright_proxy("http://us%40er:p%3Ass@proxy.example:3128")
+    assert config == {"server": "http://proxy.example:3128", "username": "us@er", "password": "p:ss"}
+    assert shown == "http://proxy.example:3128"
+    assert playwright_proxy("socks5://127.0.0.1:1080") == (
+        {"server": "socks5://127.0.0.1:1080"},
+        "socks5://127.0.0.1:1080",
+    )
+    assert playwright_proxy("127.0.0.1:3128") == ({"server": "127.0.0.1:3128"}, "127.0.0.1:3128")
+    assert playwright_proxy("http://u:p@[::1]:8080")[1] == "http://[::1]:8080"

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
@@ -42,6 +43,21 @@ def host_resolver_rules(resolve_map: dict[str, str]) -> str | None:
             raise ValueError(f"resolver override {pattern!r}={ip!r} contains a separator")
         rules.append(f"MAP {pattern} {ip}")
     return ",".join(rules) or None
+
+
+def playwright_proxy(proxy: str) -> tuple[dict[str, str], str]:
+    """``http://user:pass@host:port`` -> Playwright's ``{"server", "username", "password"}`` (Chromium
+    takes no credentials in the proxy address) and the address without them, for the manifest."""
+    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    if parts.username is None and parts.password is None:
+        return {"server": proxy}, proxy
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    server = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    config = {"server": server, "username": unquote(parts.username or ""), "password": unquote(parts.password or "")}
+    return config, server
 
 
 def launch_args(resolve_map: dict[str, str]) -> list[str]:

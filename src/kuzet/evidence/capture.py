@@ -51,7 +51,7 @@ from playwright.sync_api import (
 from playwright.sync_api import Error as PlaywrightError
 
 from kuzet.errors import BrowserMissing, CaptureError, EvidenceError, FetchError
-from kuzet.evidence.browser import BrowserProcess, Watchdog, launch
+from kuzet.evidence.browser import BrowserProcess, Watchdog, launch, playwright_proxy
 from kuzet.evidence.pagecdp import PageReader
 from kuzet.evidence.pagekind import classify_page
 from kuzet.evidence.report import LANGS, write_reports
@@ -447,7 +447,9 @@ class CaptureService:
                 limit = (timeout + PARTS_MIN_S) * len(browsable) + WATCHDOG_GRACE_S
                 with Watchdog(proc, limit) as dog:
                     try:
-                        self._drive(proc, browsable, done.resolved, har, max_height, timeout)
+                        proxy = opts.proxy or self.settings.proxy
+                        pw_proxy = playwright_proxy(proxy)[0] if proxy else None
+                        self._drive(proc, browsable, done.resolved, har, max_height, timeout, pw_proxy)
                     except Exception as e:  # a capture fails as data, whatever broke in the browser phase
                         for run in browsable:
                             if not run.finished:  # views completed before the failure keep their parts
@@ -473,6 +475,8 @@ class CaptureService:
 
     def _resolved_options(self, opts: CaptureOptions, version: str, timeout: float, max_height: int) -> dict[str, Any]:
         vp = VIEWPORTS[opts.viewport]
+        proxy = opts.proxy or self.settings.proxy
+        proxy_config, shown_proxy = playwright_proxy(proxy) if proxy else ({}, None)
         return {
             "viewport": opts.viewport,
             "viewport_size": dict(vp["viewport"]),
@@ -481,7 +485,9 @@ class CaptureService:
             "device_scale_factor": vp["device_scale_factor"],
             "user_agent": opts.user_agent or _chrome_ua(version, vp["is_mobile"]),
             "locale": opts.locale,
-            "proxy": opts.proxy or self.settings.proxy,
+            # Without credentials (the manifest is shown to anyone who checks the bundle).
+            "proxy": shown_proxy,
+            "proxy_authenticated": "username" in proxy_config,
             "timeout_s": timeout,
             "max_height": max_height,
             "recycle_every": opts.recycle_every,
@@ -491,7 +497,9 @@ class CaptureService:
         }
 
     # ---- browser phase -------------------------------------------------------------------
-    def _new_context(self, proc: BrowserProcess, o: dict[str, Any], har: Path) -> BrowserContext:
+    def _new_context(
+        self, proc: BrowserProcess, o: dict[str, Any], har: Path, proxy: dict[str, str] | None
+    ) -> BrowserContext:
         kwargs: dict[str, Any] = {
             "viewport": o["viewport_size"],
             "is_mobile": o["is_mobile"],
@@ -508,8 +516,8 @@ class CaptureService:
             "record_har_path": str(har),
             "record_har_content": "embed",
         }
-        if o["proxy"]:
-            kwargs["proxy"] = {"server": o["proxy"]}
+        if proxy:
+            kwargs["proxy"] = proxy
         return proc.browser.new_context(**kwargs)
 
     def _guard_routes(self, current: list[_Run]) -> tuple[Callable[[Route], None], Callable[[WebSocketRoute], None]]:
@@ -611,12 +619,19 @@ class CaptureService:
         page.on("crash", on_crash)
 
     def _drive(
-        self, proc: BrowserProcess, runs: list[_Run], o: dict[str, Any], har: Path, max_height: int, timeout: float
+        self,
+        proc: BrowserProcess,
+        runs: list[_Run],
+        o: dict[str, Any],
+        har: Path,
+        max_height: int,
+        timeout: float,
+        proxy: dict[str, str] | None,
     ) -> None:
         """One context for every view (one HAR, so one WARC of all of them); each view gets its
         own page, time budget, listeners and parts, one after the other."""
         t0 = time.monotonic()
-        ctx = self._new_context(proc, o, har)
+        ctx = self._new_context(proc, o, har, proxy)
         runs[0].timed("new_context", t0)
         current = [runs[0]]
         try:
@@ -1004,7 +1019,6 @@ class CaptureService:
             "requests": stats.requests,
             "skipped": stats.skipped,
         }
-        self._write_network(first)
         wacz_rel, wacz_media = PART_FILES["wacz"]
         t0 = time.monotonic()
         try:
@@ -1018,9 +1032,11 @@ class CaptureService:
         except Exception as e:  # cdxj_indexer raises assorted errors on odd records; the WACZ is optional
             (out / wacz_rel).unlink(missing_ok=True)
             fail("wacz", _err(e))
-            return parts
-        parts["wacz"] = part_from_file(out, "wacz", wacz_rel, wacz_media)
+        else:
+            parts["wacz"] = part_from_file(out, "wacz", wacz_rel, wacz_media)
         first.timed("wacz", t0)
+        # Last, so that its timings include the WARC and the WACZ.
+        self._write_network(first)
         return parts
 
     def _view_meta(self, run: _Run) -> dict[str, Any]:
