@@ -56,6 +56,12 @@ PAGES: dict[str, tuple[int, str, bytes]] = {
         b" document.getElementById('tail').textContent = 'lazy text loaded'; })"
         b".observe(document.getElementById('tail'));</script></body></html>",
     ),
+    "/lazy-img": (
+        200,
+        "text/html",
+        b"<html><body><h1>Lazy image</h1><div style='height:9000px'></div>"
+        b"<img loading=lazy src='/slow.png?lazy' width=40 height=40 alt=lazy></body></html>",
+    ),
     "/popup": (200, "text/html", b"<html><body><h1>Popup</h1><script>window.open('/style.css')</script></body></html>"),
     "/404": (
         404,
@@ -111,6 +117,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             deadline = time.monotonic() + 60
             while not self.stop.is_set() and time.monotonic() < deadline:
                 time.sleep(0.1)
+            return
+        if path == "/slow.png":
+            time.sleep(0.2)  # a lazy image that takes a while: the capture must wait for it
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(PNG_1PX)))
+            self.end_headers()
+            self.wfile.write(PNG_1PX)
             return
         if path == "/download":
             body = b"PK\x03\x04 not really an apk"

@@ -350,6 +350,22 @@ def test_scrolling_loads_lazy_content(svc: CaptureService, site: str, data_dir: 
     assert "lazy text loaded" in (b.path / "text.txt").read_text()
 
 
+def test_lazy_image_woken_by_scrolling_is_waited_for_and_archived(
+    svc: CaptureService, site: str, data_dir: Path
+) -> None:
+    # The image sits 9000 px down and answers after 200 ms: the capture waits for it (the wait
+    # ends when the woken requests are done, capped at LAZY_WAIT_MS) and the WARC holds it.
+    b = svc.capture(f"{site}/lazy-img", _out(data_dir))
+    with open(b.path / "traffic.warc.gz", "rb") as f:
+        uris = {
+            rec.rec_headers.get_header("WARC-Target-URI") for rec in ArchiveIterator(f) if rec.rec_type == "response"
+        }
+    assert f"{site}/slow.png?lazy" in uris
+    net = _network(b)
+    assert net["timings_ms"]["settle"] >= 200
+    assert not any("still loading" in n for n in _manifest(b)["notes"])
+
+
 def test_popups_are_noted_and_closed(svc: CaptureService, site: str, data_dir: Path) -> None:
     b = svc.capture(f"{site}/popup", _out(data_dir))
     assert b.page_kind == "content" and b.part("screenshot").status == "ok"
