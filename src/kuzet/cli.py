@@ -39,8 +39,15 @@ def _register_review() -> None:
     app.add_typer(review_cli.app, name="finding")
 
 
+def _register_network() -> None:
+    from kuzet.link import cli as network_cli
+
+    app.add_typer(network_cli.app, name="network")
+
+
 _register_sources()
 _register_review()
+_register_network()
 
 err = Console(stderr=True)
 

@@ -35,6 +35,7 @@ from kuzet.store.models import (
     FindingRow,
     JobRow,
     NotificationRow,
+    Resource,
     Source,
 )
 from kuzet.store.repo import add_registry_entries
@@ -155,7 +156,9 @@ def summarize(db: Database, settings: Settings) -> dict[str, Any]:
         ).all()
         docs = s.execute(select(DocumentRow.url, DocumentRow.kind, DocumentRow.post_id)).all()
         failed = s.execute(select(func.count()).select_from(JobRow).where(JobRow.status == "failed")).scalar() or 0
+        routed = _routed_findings(s)
     check = check_against_key(key, [tuple(d) for d in docs], [tuple(f) for f in flagged])
+    nets = check_networks(key, routed)
     return {
         "documents": int(documents),
         "findings": {lbl: int(findings.get(lbl, 0)) for lbl in ("gambling", "pyramid", "illegal_finance")},
@@ -166,6 +169,11 @@ def summarize(db: Database, settings: Settings) -> dict[str, Any]:
         "planted_missed": check["missed"],
         "wrong_label": check["wrong_label"],
         "benign_flagged": check["benign_flagged"],
+        "networks": nets["networks"],
+        "split_networks": nets["split"],
+        "merged_networks": nets["merged"],
+        "network_intruders": nets["intruders"],
+        "wrong_route": nets["wrong_route"],
         "jobs_failed": int(failed),
         "data_dir": str(Path(settings.data_dir).resolve()),
     }
@@ -209,6 +217,57 @@ def check_against_key(
     }
 
 
+def _routed_findings(s: Any) -> list[tuple[Any, ...]]:
+    """(url, kind, post id, route, resource key, network id) of every finding."""
+    from kuzet.link.networks import network_of
+
+    rows = s.execute(
+        select(DocumentRow.url, DocumentRow.kind, DocumentRow.post_id, FindingRow.route, Resource.id, Resource.key)
+        .join(FindingRow, FindingRow.document_id == DocumentRow.id)
+        .join(Resource, Resource.id == FindingRow.resource_id, isouter=True)
+    ).all()
+    return [(u, k, p, r, key, network_of(s, rid) if rid else None) for u, k, p, r, rid, key in rows]
+
+
+def check_networks(key: dict[str, Any], routed: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """Planted networks against kuzet's: each planted network in one kuzet network (split when not),
+    no kuzet network holding two planted ones (merged) or an unplanted resource (intruder); and
+    each flagged item's proposed route against the key's ``expected_route``."""
+    items: dict[str, dict[str, Any]] = {}
+    for it in key.get("items", []):
+        items[f"feed#{it['guid']}" if it["kind"] == "feed_item" else it["url_path"]] = it
+    planted: dict[str, dict[str, int | None]] = {}  # planted network -> resource key -> kuzet network
+    unplanted: dict[str, int | None] = {}
+    wrong: list[str] = []
+    for url, kind, post_id, route, res_key, net in routed:
+        it = items.get(_key_of(url, kind, post_id))
+        if it is None:
+            continue
+        if it.get("network"):
+            planted.setdefault(it["network"], {})[res_key] = net
+        else:
+            unplanted[res_key] = net
+        if it.get("expected_route") and route != it["expected_route"]:
+            wrong.append(f"{_key_of(url, kind, post_id)}: {route} (key: {it['expected_route']})")
+    networks = {name: sorted({n for n in m.values() if n is not None}) for name, m in sorted(planted.items())}
+    split = sorted(
+        name for name, m in planted.items() if len(m) > 1 and (len(set(m.values())) > 1 or None in m.values())
+    )
+    owners: dict[int, set[str]] = {}
+    for name, ids in networks.items():
+        for n in ids:
+            owners.setdefault(n, set()).add(name)
+    merged = sorted(f"{n}: {', '.join(sorted(names))}" for n, names in owners.items() if len(names) > 1)
+    intruders = sorted(f"{k} in network {n}" for k, n in unplanted.items() if n is not None)
+    return {
+        "networks": networks,
+        "split": split,
+        "merged": merged,
+        "intruders": intruders,
+        "wrong_route": sorted(wrong),
+    }
+
+
 def print_summary(summary: dict[str, Any], console: Console) -> None:
     t = Table(title="kuzet demo", show_header=False)
     t.add_row("documents", str(summary["documents"]))
@@ -218,6 +277,9 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
     t.add_row("documents drafted", str(len(summary["notifications"])))
     t.add_row("hard negatives flagged", str(summary["hard_negatives_flagged"]))
     t.add_row("planted violations missed", str(len(summary["planted_missed"])))
+    t.add_row("networks (planted -> kuzet)", ", ".join(f"{k}: {v}" for k, v in summary["networks"].items()))
+    t.add_row("split / merged networks", f"{len(summary['split_networks'])} / {len(summary['merged_networks'])}")
+    t.add_row("routes unlike the key", str(len(summary["wrong_route"])))
     t.add_row("failed jobs", str(summary["jobs_failed"]))
     t.add_row("data folder", summary["data_dir"])
     console.print(t)

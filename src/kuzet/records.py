@@ -261,3 +261,9 @@ class TriageContext:
     repeat_offences: int = 0
     amounts: list[float] = field(default_factory=list)
     allowlisted: bool = False
+    # The resource's network (kuzet.link) and the registry entries covering other members, each
+    # with the chain of links that ties this resource to that member, in words ("shares ...").
+    network_id: int | None = None
+    network_registry_matches: list[tuple[RegistryEntry, str]] = field(default_factory=list)
+    # The same chain in the words of each document language ({link} in a legal-basis text).
+    network_link_text: dict[str, str] = field(default_factory=dict)

@@ -28,7 +28,16 @@ from kuzet.store.models import JobRow
 
 # Lower runs first: every fetch before any extract, and so on, so that notifications are drafted
 # only once the findings they cover have all been triaged.
-STAGE_PRIORITY = {"fetch": 10, "extract": 20, "detect": 30, "capture": 40, "triage": 50, "notify": 60}
+STAGE_PRIORITY = {
+    "fetch": 10,
+    "extract": 20,
+    "detect": 30,
+    "capture": 40,
+    # Every finding linked into its network before any is triaged: mirror watch needs the whole batch.
+    "link": 45,
+    "triage": 50,
+    "notify": 60,
+}
 DEFAULT_LEASE = timedelta(minutes=10)
 
 

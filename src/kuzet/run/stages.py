@@ -1,4 +1,4 @@
-"""The pipeline's stage handlers: fetch → extract → detect → capture → triage → notify.
+"""The pipeline's stage handlers: fetch → extract → detect → capture → link → triage → notify.
 
 Each handler takes one job, writes its rows in the job's transaction and returns the jobs that
 follow. Job keys are derived from the input (``fetch:<source>:<canonical url>``,
@@ -69,6 +69,7 @@ class Pipeline:
     def __init__(self, services: Services) -> None:
         self.sv = services
         self._image_cache: dict[str, str] = {}
+        self._linker: Any = None
 
     def handlers(self) -> dict[str, Handler]:
         return {
@@ -76,6 +77,7 @@ class Pipeline:
             "extract": self.extract,
             "detect": self.detect,
             "capture": self.capture,
+            "link": self.link,
             "triage": self.triage,
             "notify": self.notify,
         }
@@ -342,7 +344,7 @@ class Pipeline:
                 # No browser at all: the findings still go to triage, marked as lacking evidence;
                 # the capture is retried when the resource is re-checked.
                 audit.record(s, "capture_failed", "url", url, detail={"error": str(e)})
-                return self._triage_jobs(s, url, None, job.payload.get("content"))
+                return self._link_jobs(s, url, None, job.payload.get("content"))
             shown = s.execute(select(FindingRow.resource_id).where(FindingRow.evidence_url == url).limit(1)).scalar()
             bundle_row = BundleRow(
                 job_key=job.key,
@@ -372,7 +374,7 @@ class Pipeline:
                     "path": str(bundle.path),
                 },
             )
-        return self._triage_jobs(s, url, bundle_row, job.payload.get("content"))
+        return self._link_jobs(s, url, bundle_row, job.payload.get("content"))
 
     def _write_reports(self, path: Path) -> None:
         """The inspection reports (ru, kk PDF); a bundle stays valid without them, so failures only log."""
@@ -381,8 +383,8 @@ class Pipeline:
         except (EvidenceError, CaptureError) as e:
             log.warning("inspection report for %s not written: %s", path, e)
 
-    def _triage_jobs(self, s: Session, url: str, bundle_row: BundleRow | None, content: str | None) -> list[NewJob]:
-        """Link every finding shown at ``url`` with this content to the bundle and send each to triage."""
+    def _link_jobs(self, s: Session, url: str, bundle_row: BundleRow | None, content: str | None) -> list[NewJob]:
+        """Tie every finding shown at ``url`` with this content to the bundle and send each to link."""
         rows = s.execute(
             select(FindingRow, DocumentRow.title, DocumentRow.text)
             .join(DocumentRow, DocumentRow.id == FindingRow.document_id)
@@ -395,12 +397,24 @@ class Pipeline:
         for f in findings:
             if bundle_row is not None and s.get(FindingEvidence, (f.id, bundle_row.id)) is None:
                 s.add(FindingEvidence(finding_id=f.id, bundle_id=bundle_row.id))
-            out.append(NewJob("triage", f"triage:{f.id}"))
+            out.append(NewJob("link", f"link:{f.id}"))
         s.flush()
         return out
 
+    # -- link ----------------------------------------------------------------------------
+    def link(self, s: Session, job: Job) -> list[NewJob]:
+        from kuzet.link.stage import Linker
+
+        finding_id = int(job.key.split(":", 1)[1])
+        if self._linker is None:
+            self._linker = Linker(fetch_image=lambda url: self.sv.fetcher.fetch_bytes(url, max_bytes=MAX_IMAGE_BYTES))
+        self._linker.link_finding(s, finding_id)
+        return [NewJob("triage", f"triage:{finding_id}")]
+
     # -- triage --------------------------------------------------------------------------
     def triage(self, s: Session, job: Job) -> list[NewJob]:
+        from kuzet.link.mirror import decision_row_id, fill_network_context
+
         finding = s.get(FindingRow, int(job.key.split(":", 1)[1]))
         if finding is None:
             return []
@@ -432,6 +446,7 @@ class Pipeline:
             )
             if verdict is not None:
                 ctx.signals = [signal_from_json(sig) for sig in (verdict.signals or []) if isinstance(sig, dict)]
+            network = fill_network_context(s, ctx, finding.resource_id)
             decision = self.sv.policy.decide(ctx)
             finding.route = decision.route
             finding.rule_id = decision.rule_id
@@ -442,6 +457,8 @@ class Pipeline:
                 finding.registry_entry_id = next(
                     (r.id for r in matches if row_to_entry(r) == decision.registry_entry), matches[0].id
                 )
+            elif decision.registry_entry is not None:  # a mirror, blocked under a member's decision
+                finding.registry_entry_id = decision_row_id(network, decision.registry_entry)
             audit.record(
                 s,
                 "route_proposed",

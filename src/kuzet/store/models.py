@@ -266,6 +266,102 @@ class JobRow(Base):
     updated_at: Mapped[datetime] = _ts()
 
 
+# ---- networks and mirrors (kuzet.link) ---------------------------------------------------------
+# Resources linked through shared indicators and near-duplicate content, and the networks (stable
+# connected components) they form. Written by the ``link`` stage; see kuzet.link.graph.
+
+
+class TextSketchRow(Base):
+    """A document's MinHash sketch; ``scheme`` names num_perm, shingles and seed, so that sketches
+    of different schemes are never compared."""
+
+    __tablename__ = "link_text_sketches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), unique=True)
+    resource_id: Mapped[int | None] = mapped_column(ForeignKey("resources.id"), nullable=True)
+    scheme: Mapped[str] = mapped_column(String(100))
+    num_perm: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(Integer)
+    shingle: Mapped[str] = mapped_column(String(64))
+    shingles: Mapped[int] = mapped_column(Integer, default=0)  # how many distinct shingles the text had
+    hashvalues: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = _ts()
+
+
+class TextBandRow(Base):
+    """LSH bands of a sketch: two sketches sharing any (scheme, band, hash) are candidates."""
+
+    __tablename__ = "link_text_bands"
+    __table_args__ = (Index("ix_link_band_lookup", "scheme", "band", "hash"),)
+    sketch_id: Mapped[int] = mapped_column(ForeignKey("link_text_sketches.id"), primary_key=True)
+    band: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scheme: Mapped[str] = mapped_column(String(100))
+    hash: Mapped[str] = mapped_column(String(32))
+
+
+class ImageHashRow(Base):
+    """Perceptual hashes of a screenshot or banner image seen on a resource."""
+
+    __tablename__ = "link_image_hashes"
+    __table_args__ = (UniqueConstraint("resource_id", "ref", "algo", name="uq_link_image_resource_ref_algo"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id"))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), nullable=True)
+    origin: Mapped[str] = mapped_column(String(32))  # screenshot / banner
+    ref: Mapped[str] = mapped_column(String(600))  # bundle part path or image URL
+    algo: Mapped[str] = mapped_column(String(16), index=True)  # phash / dhash / pdq
+    value: Mapped[str] = mapped_column(String(128))  # hex
+    quality: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = _ts()
+
+
+class ResourceLinkRow(Base):
+    """One piece of evidence that two resources belong together (``a_id`` < ``b_id``)."""
+
+    __tablename__ = "resource_links"
+    __table_args__ = (
+        UniqueConstraint("a_id", "b_id", "kind", "value", name="uq_resource_link"),
+        Index("ix_resource_link_b", "b_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    a_id: Mapped[int] = mapped_column(ForeignKey("resources.id"))
+    b_id: Mapped[int] = mapped_column(ForeignKey("resources.id"))
+    kind: Mapped[str] = mapped_column(String(32))  # indicator kind, "text_neardup", "image_neardup"
+    value: Mapped[str] = mapped_column(String(300))
+    display: Mapped[str] = mapped_column(String(300), default="")
+    weight: Mapped[float] = mapped_column(Float)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = _ts()
+
+
+class NetworkRow(Base):
+    """A network of resources; its id never changes. A network absorbed into an older one keeps
+    its row with ``merged_into`` set, so that an id once reported still resolves."""
+
+    __tablename__ = "networks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("networks.id"), nullable=True)
+    merge_detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = _ts()
+    updated_at: Mapped[datetime] = _ts()
+
+
+class NetworkMemberRow(Base):
+    """A resource's place in a network and the link that proves it (to ``via_resource_id``)."""
+
+    __tablename__ = "network_members"
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id"), primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id"), index=True)
+    via_resource_id: Mapped[int | None] = mapped_column(ForeignKey("resources.id"), nullable=True)
+    via_kind: Mapped[str] = mapped_column(String(32), default="")
+    via_value: Mapped[str] = mapped_column(String(300), default="")
+    via_display: Mapped[str] = mapped_column(String(300), default="")
+    joined_at: Mapped[datetime] = _ts()
+
+
+# ---- end of networks and mirrors ---------------------------------------------------------------
+
+
 # The frontier's tables live with their own models; imported so that Base.metadata (and Alembic's
 # autogenerate) sees every table.
 from kuzet.store import frontier  # noqa: E402, F401

@@ -56,6 +56,9 @@ class Condition(BaseModel):
     min_score: float | None = Field(default=None, ge=0.0, le=1.0)
     registry_match: bool | None = None
     registry_ip_match: bool | None = None
+    # Another resource of the same network (shared wallet, card, handle, IDs, mirror text) is in
+    # the registry: a mirror of a prohibited site.
+    network_registry_match: bool | None = None
     allowlisted: bool | None = None
     # Valid indicator kinds present (glob patterns), e.g. ["wallet*", "card", "iban"].
     indicators: list[str] | None = None
@@ -80,6 +83,7 @@ class Condition(BaseModel):
             self._label,
             self._score,
             self._registry,
+            self._network,
             self._allowlist,
             self._categories,
             self._signals,
@@ -121,6 +125,18 @@ class Condition(BaseModel):
                 else "server address not in the registry"
             )
         return out
+
+    def _network(self, ctx: TriageContext) -> list[str] | None:
+        if self.network_registry_match is None:
+            return []
+        matches = ctx.network_registry_matches
+        if bool(matches) != self.network_registry_match:
+            return None
+        if not matches:
+            return ["no registry match in the resource's network"]
+        entry, proof = matches[0]
+        where = f"network {ctx.network_id}: " if ctx.network_id is not None else ""
+        return [f"{where}{proof}, listed under {describe_entry(entry)}"]
 
     def _allowlist(self, ctx: TriageContext) -> list[str] | None:
         if self.allowlisted is None:

@@ -24,8 +24,14 @@ DEFAULT_POLICY = Path(__file__).with_name("policies") / "kz-default.yaml"
 MAX_POLICY_BYTES = 1 << 20
 
 DocumentName = Literal["blocking_notification", "criminal_referral", "administrative_materials"]
-# Placeholders a legal-basis text may use; they are filled from the matched registry entry.
-PLACEHOLDERS = ("decision", "decision_number", "decision_date", "authority", "resource")
+# Placeholders a legal-basis text may use; they are filled from the matched registry entry, and
+# {link} from the chain of links that ties a mirror to the listed resource.
+PLACEHOLDERS = ("decision", "decision_number", "decision_date", "authority", "resource", "link")
+# {link} when the chain is not at hand (a document drafted without it): still a sentence.
+LINK_FALLBACK = {
+    "ru": "связь с ресурсом, указанным в решении, установлена по общим идентификаторам",
+    "kk": "шешімде көрсетілген ресурспен байланыс ортақ сәйкестендіргіштер бойынша анықталды",
+}
 _PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
 
 
@@ -130,6 +136,10 @@ class Policy:
             if reasons is None:
                 continue
             entry = statutory_entries(ctx)[0] if rule.when.registry_match and statutory_entries(ctx) else None
+            link = ""
+            if entry is None and rule.when.network_registry_match and ctx.network_registry_matches:
+                entry = ctx.network_registry_matches[0][0]
+                link = ctx.network_link_text.get("ru") or ctx.network_registry_matches[0][1]
             if entry is None and statutory_entries(ctx):
                 # Say so: a person may want to override a rule that outranked the registry.
                 reasons.append(f"note: also matches the registry ({describe_entry(statutory_entries(ctx)[0])})")
@@ -138,7 +148,7 @@ class Policy:
             return RouteDecision(
                 route=rule.route.value,
                 rule_id=rule.id,
-                legal_basis=self.legal_basis(rule.id, "ru", entry),
+                legal_basis=self.legal_basis(rule.id, "ru", entry, link),
                 policy_version=self.version,
                 reasons=reasons,
                 documents=list(rule.documents),
@@ -146,15 +156,16 @@ class Policy:
             )
         raise PolicyError(f"{self.path}: no rule matched and there is no default rule", path=self.path)
 
-    def legal_basis(self, rule_id: str, lang: str = "ru", entry: RegistryEntry | None = None) -> str:
+    def legal_basis(self, rule_id: str, lang: str = "ru", entry: RegistryEntry | None = None, link: str = "") -> str:
         """The rule's legal basis in ``lang`` ("ru" or "kk", falling back to ru), placeholders filled."""
         basis = self.rule(rule_id).legal_basis
         text = basis.kk if lang == "kk" and basis.kk else basis.ru
-        return fill_placeholders(text, entry, "kk" if lang == "kk" and basis.kk else "ru")
+        return fill_placeholders(text, entry, "kk" if lang == "kk" and basis.kk else "ru", link)
 
 
-def fill_placeholders(text: str, entry: RegistryEntry | None, lang: str = "ru") -> str:
+def fill_placeholders(text: str, entry: RegistryEntry | None, lang: str = "ru", link: str = "") -> str:
     values = {name: "" for name in PLACEHOLDERS}
+    values["link"] = link or LINK_FALLBACK.get(lang, LINK_FALLBACK["ru"])
     if entry is not None:
         values.update(
             decision=decision_phrase(entry, lang),
@@ -240,12 +251,19 @@ def _check_rules(doc: PolicyDocument, root: yaml.Node, path: Path) -> None:
                         f"rule {rule.id!r}: unknown placeholder {{{name}}} in legal_basis.{lang} "
                         f"(allowed: {', '.join(PLACEHOLDERS)})",
                     )
-                if rule.when.registry_match is not True:
+                if name.strip() == "link" and rule.when.network_registry_match is not True:
+                    raise _error(
+                        path,
+                        _line_of(root, ("rules", i, "legal_basis")),
+                        f"rule {rule.id!r}: placeholder {{link}} needs 'network_registry_match: true' "
+                        "in the rule's conditions",
+                    )
+                if rule.when.registry_match is not True and rule.when.network_registry_match is not True:
                     raise _error(
                         path,
                         _line_of(root, ("rules", i, "legal_basis")),
                         f"rule {rule.id!r}: placeholder {{{name}}} needs 'registry_match: true' "
-                        "in the rule's conditions",
+                        "(or 'network_registry_match: true') in the rule's conditions",
                     )
         if rule.route is not Route.NONE and not rule.documents:
             raise _error(path, line, f"rule {rule.id!r} routes to {rule.route.value} but drafts no documents")
