@@ -39,6 +39,12 @@ def _register_review() -> None:
     app.add_typer(review_cli.app, name="finding")
 
 
+def _register_allowlist() -> None:
+    from kuzet.link import allowlist_cli
+
+    app.add_typer(allowlist_cli.app, name="allowlist")
+
+
 def _register_network() -> None:
     from kuzet.link import cli as network_cli
 
@@ -48,6 +54,7 @@ def _register_network() -> None:
 _register_sources()
 _register_review()
 _register_network()
+_register_allowlist()
 
 err = Console(stderr=True)
 

@@ -88,9 +88,35 @@ def registry_rows() -> list[dict[str, Any]]:
     return [dict(row) for row in _key()["registry"]]
 
 
+# The sandbox's licensed bookmaker, bank and financial-literacy site: what an agency would put on
+# its allow-list (licence registers, the list of banks, official sources).
+_ALLOWLIST = [
+    {
+        "resource": "tulpar-bet.test",
+        "category": "licensed_operator",
+        "reason": "licensed bookmaker (sandbox licence 0017)",
+    },
+    {
+        "resource": "sapa-bank.test",
+        "category": "bank",
+        "reason": "second-tier bank licensed by the regulator (sandbox)",
+    },
+    {
+        "resource": "fingramota.test",
+        "category": "official",
+        "reason": "financial-literacy portal of the regulator (sandbox)",
+    },
+]
+
+
+def allowlist_rows() -> list[dict[str, str]]:
+    """Allow-list entries for the demo to import (``resource``, ``category``, ``reason``)."""
+    return [dict(row) for row in _ALLOWLIST]
+
+
 def all_hosts() -> list[str]:
     """Every host the sandbox server answers for, the hostile host included."""
     return server.all_hosts()
 
 
-__all__ = ["Seed", "all_hosts", "answer_key", "registry_rows", "seeds"]
+__all__ = ["Seed", "all_hosts", "allowlist_rows", "answer_key", "registry_rows", "seeds"]

@@ -365,3 +365,23 @@ class NetworkMemberRow(Base):
 # The frontier's tables live with their own models; imported so that Base.metadata (and Alembic's
 # autogenerate) sees every table.
 from kuzet.store import frontier  # noqa: E402, F401
+
+
+# ---- allow-list (kuzet.link.allowlist) ----------------------------------------------------------
+
+
+class AllowEntryRow(Base):
+    """A licensed operator or official source: findings on it are not routed (reason shown)."""
+
+    __tablename__ = "allowlist"
+    __table_args__ = (UniqueConstraint("kind", "resource", name="uq_allowlist_kind_resource"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource: Mapped[str] = mapped_column(String(600))
+    kind: Mapped[str] = mapped_column(String(32))
+    # Bare host or "t.me/name": the indexed lookup, as for registry entries.
+    match_key: Mapped[str] = mapped_column(String(300), index=True)
+    category: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    origin: Mapped[str] = mapped_column(Text, default="")  # file or "manual"
+    added_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = _ts()

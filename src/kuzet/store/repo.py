@@ -126,9 +126,21 @@ def row_to_entry(row: RegistryEntryRow) -> RegistryEntry:
 
 def registry_candidates(session: Session, url: str, server_ip: str | None = None) -> list[RegistryEntryRow]:
     """Registry rows that could match ``url``: its host and every parent domain, its channel, its IP."""
-    keys: set[str] = set()
+    keys = candidate_keys(url)
+    if server_ip:
+        with contextlib.suppress(ValueError):
+            keys.add(str(ipaddress.ip_address(server_ip)))
+            keys.add(IP_NETWORK_KEY)
+    if not keys:
+        return []
+    return list(session.execute(select(RegistryEntryRow).where(RegistryEntryRow.match_key.in_(keys))).scalars())
+
+
+def candidate_keys(url: str) -> set[str]:
+    """Lookup keys of entries that could cover ``url``: its host, every parent domain, its channel."""
     from kuzet.link.registry import normalise_host
 
+    keys: set[str] = set()
     host = normalise_host(host_of(url) if "://" in url else url.split("/", 1)[0])
     labels = host.split(".")
     for i in range(len(labels) - 1):
@@ -137,13 +149,7 @@ def registry_candidates(session: Session, url: str, server_ip: str | None = None
     channel = telegram_channel(url if "://" in url else f"https://{url}")
     if channel:
         keys.add(f"t.me/{channel}")
-    if server_ip:
-        with contextlib.suppress(ValueError):
-            keys.add(str(ipaddress.ip_address(server_ip)))
-            keys.add(IP_NETWORK_KEY)
-    if not keys:
-        return []
-    return list(session.execute(select(RegistryEntryRow).where(RegistryEntryRow.match_key.in_(keys))).scalars())
+    return keys
 
 
 def indicator_from_row(row: IndicatorRow) -> Indicator:
