@@ -73,6 +73,12 @@ def test_demo_killed_and_resumed_finds_everything_once(tmp_path: Path) -> None:
     assert summary["hard_negatives_flagged"] == 0
     assert summary["benign_flagged"] == []
     assert summary["wrong_label"] == []
+    # Every planted network in one kuzet network, no two planted networks in one, and every
+    # mirror of the registry-listed site proposed for blocking under its decision.
+    assert summary["split_networks"] == [] and summary["merged_networks"] == []
+    assert summary["network_intruders"] == []
+    assert len(summary["networks"]["vulkan-royal"]) == 1
+    assert [w for w in summary["wrong_route"] if "blocking" in w] == []
     assert all(summary["routes"][r] >= 1 for r in ("criminal", "administrative", "blocking"))
     assert summary["jobs_failed"] == 0
 

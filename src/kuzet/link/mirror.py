@@ -93,3 +93,12 @@ def fill_network_context(
 def decision_row_id(view: NetworkView, entry: RegistryEntry | None) -> int | None:
     """The registry row behind a decision that cited a network member's entry."""
     return next((m.entry_row_id for m in view.matches if entry is not None and m.entry == entry), None)
+
+
+def network_link_words(s: Session, rid: int | None, settings: LinkSettings | None = None) -> dict[str, str]:
+    """The ru / kk chain tying ``rid`` to the nearest registry-listed member of its network, for
+    ``kuzet.notify.build_context(network_link=...)``; empty when there is none."""
+    if rid is None:
+        return {}
+    view = network_registry_matches(s, rid, (settings or LinkSettings()).network_threshold)
+    return dict(view.matches[0].words) if view.matches else {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -133,15 +133,19 @@ def build_context(
     analyst: str = "",
     first_seen: dict[str, datetime] | None = None,
     created: date | None = None,
+    network_link: Mapping[str, str] | None = None,
 ) -> NotificationContext:
     """A context from the pipeline's records.
 
     The legal basis is, in order: ``legal_basis`` as given; the rule's text in ``lang`` from
     ``policy`` (so a Kazakh document cites the Kazakh wording); the decision's own (Russian) text.
+    ``network_link`` (by language) is the chain of links that ties a mirror to the listed
+    resource (``kuzet.link.mirror``): it fills {link} and closes the justification.
     """
+    link = (network_link or {}).get(lang, "")
     if legal_basis is None and policy is not None:
         try:
-            legal_basis = policy.legal_basis(decision.rule_id, lang, decision.registry_entry)
+            legal_basis = policy.legal_basis(decision.rule_id, lang, decision.registry_entry, link)
         except KeyError:
             legal_basis = None  # the decision came from another policy version
     kind = kind or ROUTE_DOCUMENT.get(decision.route) or "administrative_materials"
@@ -161,7 +165,7 @@ def build_context(
         resources=resources,
         category_label=label,
         legal_basis=legal_basis if legal_basis is not None else decision.legal_basis,
-        justification=draft_justification(verdict, lang),
+        justification=draft_justification(verdict, lang) + ([f"{link[:1].upper()}{link[1:]}."] if link else []),
         created=created or datetime.now(UTC).date(),
         decision=decision.registry_entry,
         evidence=evidence,
