@@ -38,7 +38,8 @@ _SPECIAL: dict[str, tuple[str, str, str]] = {
     "image_neardup": ("shows a look-alike image", "сходное изображение", "ұқсас сурет"),
     "domain": ("links to {value}", "ссылка на {value}", "{value} сілтемесі"),
 }
-_SHARED = {"ru": "общий", "kk": "ортақ"}
+# A verb, not an adjective: «совпадает» agrees with a card, a wallet and a code alike.
+_SHARED = {"ru": "совпадает", "kk": "ортақ"}
 _LEAD = {"ru": "связь установлена", "kk": "байланыс анықталды"}
 
 
