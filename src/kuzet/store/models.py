@@ -197,6 +197,14 @@ class CaseRow(Base):
     registry_entry_id: Mapped[int | None] = mapped_column(ForeignKey("registry_entries.id"), nullable=True)
     created_at: Mapped[datetime] = _ts()
     updated_at: Mapped[datetime] = _ts()
+    # The case's life (kuzet.cases): who proposed and who approved (four eyes), when it was
+    # detected, sent and closed (blocked / refused / removed), for time-to-block figures.
+    network_id: Mapped[int | None] = mapped_column(ForeignKey("networks.id"), nullable=True)
+    proposed_by: Mapped[str] = mapped_column(String(200), default="")
+    approved_by: Mapped[str] = mapped_column(String(200), default="")
+    detected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class RegistryEntryRow(Base):
@@ -362,11 +370,6 @@ class NetworkMemberRow(Base):
 # ---- end of networks and mirrors ---------------------------------------------------------------
 
 
-# The frontier's tables live with their own models; imported so that Base.metadata (and Alembic's
-# autogenerate) sees every table.
-from kuzet.store import frontier  # noqa: E402, F401
-
-
 # ---- allow-list (kuzet.link.allowlist) ----------------------------------------------------------
 
 
@@ -385,3 +388,74 @@ class AllowEntryRow(Base):
     origin: Mapped[str] = mapped_column(Text, default="")  # file or "manual"
     added_by: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = _ts()
+
+
+# ---- case life: transitions, dispatch, answers, block checks (kuzet.cases, kuzet.dispatch) -------
+
+
+class CaseEventRow(Base):
+    """One state transition of a case (also in the audit log; kept here for history and figures)."""
+
+    __tablename__ = "case_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime] = _ts()
+    actor: Mapped[str] = mapped_column(String(200))
+    from_status: Mapped[str] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class DispatchRow(Base):
+    """A case's documents sent (or being sent) through one channel to one recipient."""
+
+    __tablename__ = "dispatches"
+    __table_args__ = (UniqueConstraint("case_id", "channel", "target", name="uq_dispatch_case_channel_target"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # smtp / webhook / outbox
+    target: Mapped[str] = mapped_column(Text)  # address, endpoint URL or folder
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending / sent / failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    payload_sha256: Mapped[str] = mapped_column(String(64), default="")
+    reference: Mapped[str] = mapped_column(String(300), default="")  # Message-ID, receipt number
+    created_at: Mapped[datetime] = _ts()
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class CaseAnswerRow(Base):
+    """An answer from the authority (acknowledged, blocked, refused...), recorded by a person or API."""
+
+    __tablename__ = "case_answers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    reference: Mapped[str] = mapped_column(String(200), default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = _ts()
+    recorded_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = _ts()
+
+
+class BlockCheckRow(Base):
+    """One re-check of a sent resource from the monitoring vantage point, and what it found."""
+
+    __tablename__ = "block_checks"
+    __table_args__ = (Index("ix_block_checks_case_time", "case_id", "checked_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    resource_id: Mapped[int | None] = mapped_column(ForeignKey("resources.id"), nullable=True)
+    url: Mapped[str] = mapped_column(Text)
+    # reachable_same / reachable_changed / dns_failure / connection_reset / timeout / block_page /
+    # removed / moved_to_mirror / http_error
+    outcome: Mapped[str] = mapped_column(String(32))
+    http_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    content_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    checked_at: Mapped[datetime] = _ts()
+
+
+# The frontier's tables live with their own models; imported so that Base.metadata (and Alembic's
+# autogenerate) sees every table.
+from kuzet.store import frontier  # noqa: E402, F401
