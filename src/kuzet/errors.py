@@ -20,6 +20,7 @@
     ├── PolicyError                 a route policy file is invalid; carries line and reason
     ├── TemplateError               a document template is broken
     ├── ReviewError                 an analyst's decision cannot apply (unknown finding, bad label)
+    ├── CaseError                   a case transition is not allowed (state, four eyes, no evidence)
     └── JobError                    the runner could not claim, run or finish a job
 
 Each error carries the object it concerns (``url``, ``path``, ``line``) so that a log line or
@@ -135,6 +136,12 @@ class ReviewError(KuzetError):
     def __init__(self, message: str, *, object_id: object = None) -> None:
         super().__init__(message)
         self.object_id = object_id
+
+
+class CaseError(KuzetError):
+    def __init__(self, message: str, *, case_id: object = None) -> None:
+        super().__init__(message)
+        self.case_id = case_id
 
 
 class JobError(KuzetError):

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     # Detection and triage
     policy_file: Path | None = None
     templates_dir: Path | None = None
+    # Who may approve a case (comma-separated names); empty: anyone but its proposer (four eyes).
+    supervisors: str = ""
 
     @classmethod
     def settings_customise_sources(
@@ -94,6 +96,10 @@ class Settings(BaseSettings):
     def allow_loopback(self) -> bool:
         """Loopback targets are reachable only in development mode."""
         return self.development or self.allow_private
+
+    @property
+    def supervisor_names(self) -> frozenset[str]:
+        return frozenset(n.strip() for n in self.supervisors.split(",") if n.strip())
 
     @cached_property
     def resolve_map(self) -> dict[str, str]:
