@@ -56,6 +56,15 @@ _register_review()
 _register_network()
 _register_allowlist()
 
+
+def _register_cases() -> None:
+    from kuzet.cases import cli as cases_cli
+
+    app.add_typer(cases_cli.app, name="case")
+
+
+_register_cases()
+
 err = Console(stderr=True)
 
 
