@@ -165,7 +165,7 @@ def reopen(case_id: int, reason: ReasonOption = "", actor: ActorOption = None) -
 @app.command()
 def draft(case_id: int, reason: ReasonOption = "", actor: ActorOption = None) -> None:
     """Draft the approved case's final documents (DOCX and PDF, ru and kk) and mark it drafted."""
-    from kuzet.run.drafting import draft_case_documents
+    from kuzet.run.drafting import draft_case_documents, render_pending_pdfs
     from kuzet.store.models import CaseRow
     from kuzet.triage.policy import Policy
 
@@ -179,6 +179,13 @@ def draft(case_id: int, reason: ReasonOption = "", actor: ActorOption = None) ->
             if case.status != "approved":
                 raise fail(f"case {case_id} is {case.status}: only an approved case gets its final documents")
             draft_case_documents(s, case, s_, Policy.load(s_.policy_file))
+            made, failed = render_pending_pdfs(s, case_id=case_id)
+            if failed:
+                err.print(f"{failed} PDF(s) could not be made (see the audit log); the DOCX documents stand")
     except KuzetError as e:
         raise fail(str(e)) from e
     move(case_id, "draft", actor, reason or "final documents drafted")
+
+
+from kuzet.dispatch import commands as _dispatch_commands  # noqa: E402,F401 - registers send, record-answer
+from kuzet.verify import commands as _verify_commands  # noqa: E402,F401 - registers recheck

@@ -49,7 +49,12 @@ def evidence_count(session: Session, case_id: int) -> int:
 
 def document_count(session: Session, case_id: int) -> int:
     return int(
-        session.scalar(select(func.count()).select_from(NotificationRow).where(NotificationRow.case_id == case_id)) or 0
+        session.scalar(
+            select(func.count())
+            .select_from(NotificationRow)
+            .where(NotificationRow.case_id == case_id, NotificationRow.status != "pending")
+        )
+        or 0
     )
 
 

@@ -151,5 +151,66 @@ def draft_case_documents(s: Session, case: CaseRow, settings: Settings, policy: 
             detail={"kind": ctx.kind, "lang": lang, "path": str(path), "sha256": digest, "findings": len(findings)},
         )
         rows.append(existing)
+        rows.append(_pdf_pending(s, case.id, ctx.kind, lang, path))
     # The case stays "new": a draft is a proposal until a supervisor approves it (four-eyes rule).
     return rows
+
+
+def _pdf_pending(s: Session, case_id: int, kind: str, lang: str, docx: Path) -> NotificationRow:
+    """The PDF twin of a DOCX, marked pending: LibreOffice converts all pending ones in one run."""
+    row = s.execute(
+        select(NotificationRow).where(
+            NotificationRow.case_id == case_id,
+            NotificationRow.kind == kind,
+            NotificationRow.lang == lang,
+            NotificationRow.fmt == "pdf",
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        row = NotificationRow(case_id=case_id, kind=kind, lang=lang, fmt="pdf", path="", sha256="")
+        s.add(row)
+    row.path, row.sha256, row.status = str(docx.with_suffix(".pdf")), "", "pending"
+    s.flush()
+    return row
+
+
+def render_pending_pdfs(s: Session, *, case_id: int | None = None) -> tuple[int, int]:
+    """Convert every pending PDF (of one case, or all) from its DOCX; returns (made, failed).
+
+    A failure leaves the row pending (the DOCX stays the document) and is audited with the
+    reason, so that a missing LibreOffice or a crash loses nothing and the next run retries.
+    """
+    from kuzet.notify.pdf import convert_to_pdf
+
+    q = select(NotificationRow).where(NotificationRow.fmt == "pdf", NotificationRow.status == "pending")
+    if case_id is not None:
+        q = q.where(NotificationRow.case_id == case_id)
+    pending = list(s.execute(q.order_by(NotificationRow.id)).scalars())
+    if not pending:
+        return 0, 0
+    docx_of = {row.id: Path(row.path).with_suffix(".docx") for row in pending}
+    results = convert_to_pdf(list(docx_of.values()))
+    made = failed = 0
+    for row in pending:
+        result = results.get(docx_of[row.id], "not converted")
+        if isinstance(result, Path):
+            row.path, row.sha256, row.status = str(result), hashlib.sha256(result.read_bytes()).hexdigest(), "drafted"
+            made += 1
+            audit.record(
+                s,
+                "document_drafted",
+                "case",
+                row.case_id,
+                detail={"kind": row.kind, "lang": row.lang, "path": row.path, "sha256": row.sha256, "format": "pdf"},
+            )
+        else:
+            failed += 1
+            audit.record(
+                s,
+                "document_failed",
+                "case",
+                row.case_id,
+                detail={"kind": row.kind, "lang": row.lang, "format": "pdf", "error": result},
+            )
+    s.flush()
+    return made, failed
