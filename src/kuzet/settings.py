@@ -62,6 +62,15 @@ class Settings(BaseSettings):
     # Who may approve a case (comma-separated names); empty: anyone but its proposer (four eyes).
     supervisors: str = ""
 
+    # --- Block verification and alerts (kuzet.verify) --------------------------------------------
+    # Sent and closed cases are re-checked when their last round is this old (kuzet case recheck --all).
+    recheck_interval_hours: float = 24.0
+    # A sent case still reachable this many days after sending is listed by `kuzet case overdue`.
+    overdue_days: float = 2.0
+    # Consecutive rounds that must agree before a re-check moves a case (blocked, removed, reopened).
+    block_confirmations: int = Field(default=1, ge=1)
+    # --- end of block verification settings ------------------------------------------------------
+
     @classmethod
     def settings_customise_sources(
         cls,
