@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from kuzet.errors import ConfigError
@@ -61,6 +61,59 @@ class Settings(BaseSettings):
     templates_dir: Path | None = None
     # Who may approve a case (comma-separated names); empty: anyone but its proposer (four eyes).
     supervisors: str = ""
+
+    # --- Dispatch to the authorities (kuzet.dispatch) --------------------------------------------
+    # Secrets come from the environment (KUZET_SMTP_PASSWORD, KUZET_WEBHOOK_SECRET), never from
+    # the repository; SecretStr keeps them out of reprs and logs.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = True
+    smtp_timeout: float = 30.0
+    mail_from: str = ""
+    # One address per route: the authority that acts on that route's cases.
+    mail_to_blocking: str = ""
+    mail_to_criminal: str = ""
+    mail_to_administrative: str = ""
+    webhook_url: str = ""
+    webhook_secret: SecretStr = SecretStr("")
+    webhook_timeout: float = 20.0
+    webhook_max_response_bytes: int = 64 * 1024
+    outbox_dir: Path | None = None  # default: data_dir/outbox
+    # Retries after the first attempt for a transient failure (server down, 5xx, timeout), with
+    # exponential backoff starting at dispatch_backoff seconds.
+    dispatch_retries: int = 3
+    dispatch_backoff: float = 2.0
+    # Evidence bundles up to this many bytes (all together) are attached to the e-mail; larger
+    # ones are referenced by path and SHA-256 only.
+    dispatch_attachment_limit_bytes: int = 10 * 1024 * 1024
+
+    @model_validator(mode="after")
+    def _check_dispatch(self) -> Settings:
+        if self.dispatch_retries < 0 or self.dispatch_backoff < 0 or self.dispatch_attachment_limit_bytes < 0:
+            raise ValueError("dispatch_retries, dispatch_backoff and dispatch_attachment_limit_bytes must be >= 0")
+        secret = self.webhook_secret.get_secret_value()
+        if (
+            self.webhook_url
+            and not self.development
+            and (secret.strip().lower() in PLACEHOLDER_SECRETS or len(secret) < 16)
+        ):
+            raise ValueError(
+                "KUZET_WEBHOOK_URL is set but KUZET_WEBHOOK_SECRET is missing or a placeholder; "
+                "set a random value of at least 16 characters"
+            )
+        return self
+
+    @property
+    def dispatch_outbox(self) -> Path:
+        return self.outbox_dir or self.data_dir / "outbox"
+
+    def mail_to(self, route: str) -> str:
+        """The authority's address for a route ("" when not configured)."""
+        return str(getattr(self, f"mail_to_{route}", "") or "")
+
+    # --- end of dispatch settings ----------------------------------------------------------------
 
     # --- Block verification and alerts (kuzet.verify) --------------------------------------------
     # Sent and closed cases are re-checked when their last round is this old (kuzet case recheck --all).
