@@ -105,9 +105,9 @@ def vsettings(tmp_path: Path, db: Database) -> Settings:
         data_dir=tmp_path / "data",
         database_url=db.url,
         resolve="*.test=127.0.0.1",
-        total_timeout=2.0,
-        connect_timeout=1.0,
-        read_timeout=1.0,
+        total_timeout=1.0,
+        connect_timeout=0.5,
+        read_timeout=0.5,
     )
 
 

@@ -126,10 +126,11 @@ def classify_error(error: FetchError) -> Observation:
         return Observation("dns_failure", detail={**detail, "kind": "sinkhole"})
     if any(isinstance(e, socket.gaierror) for e in chain):
         return Observation("dns_failure", detail={**detail, "kind": "nxdomain"})
-    if any(isinstance(e, FutureTimeout) for e in chain):
-        return Observation("dns_failure", detail={**detail, "kind": "dns_timeout"})
     if isinstance(error, FetchTimeout) or any(isinstance(e, httpx.TimeoutException) for e in chain):
         return Observation("timeout", detail=detail)
+    if any(isinstance(e, FutureTimeout) for e in chain) and not any(isinstance(e, httpx.HTTPError) for e in chain):
+        # The guard's resolver gave up (FetchError from the lookup's TimeoutError, no HTTP yet).
+        return Observation("dns_failure", detail={**detail, "kind": "dns_timeout"})
     refused = any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in str(error).lower()
     if refused:
         return Observation("connection_reset", detail={**detail, "kind": "refused"})
