@@ -100,14 +100,13 @@ def build_package(session: Session, case_id: int, settings: Settings) -> CasePac
     notes = session.scalars(
         select(NotificationRow).where(NotificationRow.case_id == case_id).order_by(NotificationRow.id)
     ).all()
-    bundle_rows = session.scalars(
-        select(BundleRow)
-        .join(FindingEvidence, FindingEvidence.bundle_id == BundleRow.id)
+    # A subquery, not DISTINCT over the rows: PostgreSQL has no equality for their JSON column.
+    proving = (
+        select(FindingEvidence.bundle_id)
         .join(FindingRow, FindingRow.id == FindingEvidence.finding_id)
         .where(FindingRow.case_id == case_id)
-        .distinct()
-        .order_by(BundleRow.id)
-    ).all()
+    )
+    bundle_rows = session.scalars(select(BundleRow).where(BundleRow.id.in_(proving)).order_by(BundleRow.id)).all()
     if not notes:
         raise CaseError(f"case {case_id} has no drafted documents: it cannot be sent", case_id=case_id)
     if not bundle_rows:
