@@ -65,6 +65,15 @@ def _register_cases() -> None:
 
 _register_cases()
 
+
+def _register_report() -> None:
+    from kuzet.verify import report as report_cli
+
+    app.add_typer(report_cli.app)
+
+
+_register_report()
+
 err = Console(stderr=True)
 
 

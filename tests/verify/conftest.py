@@ -115,7 +115,17 @@ SeedCase = Callable[..., int]
 
 
 def seed_finding(
-    s: object, case_id: int, url: str, *, text: str, title: str = "", label: str = "gambling", body_sha: str = ""
+    s: object,
+    case_id: int,
+    url: str,
+    *,
+    text: str,
+    title: str = "",
+    label: str = "gambling",
+    body_sha: str = "",
+    created_at: datetime | None = None,
+    published_at: datetime | None = None,
+    status: str = "new",
 ) -> FindingRow:
     from sqlalchemy.orm import Session
 
@@ -133,6 +143,7 @@ def seed_finding(
         title=title,
         text=text,
         content_sha256=document_digest(url, title, text),
+        published_at=published_at,
     )
     s.add(doc)
     s.flush()
@@ -147,7 +158,10 @@ def seed_finding(
         label=label,
         score=0.9,
         case_id=case_id,
+        status=status,
     )
+    if created_at is not None:
+        f.created_at = created_at
     s.add(f)
     s.flush()
     b = BundleRow(job_key=f"capture:{url}", url=url, path="/tmp/bundle", manifest_sha256="b" * 64, parts=[])
