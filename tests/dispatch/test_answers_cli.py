@@ -151,3 +151,5 @@ def test_cli_refusals(db: Database, tmp_path: Path, cli_env: Settings) -> None:
     assert code == 2 and "never sent" in err
     code, _, err = run("case", "send", str(cid), "--retry")
     assert code == 1 and "no pending or failed dispatch" in err
+    code, out, _ = run("case", "send-pending")
+    assert code == 0 and json.loads(out) == []

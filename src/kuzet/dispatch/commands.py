@@ -9,6 +9,7 @@ Registered on the ``kuzet case`` app by importing this module (see the bottom of
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -16,7 +17,10 @@ from rich.markup import escape
 
 from kuzet.cases.cli import ActorOption, actor_name, app, database, err, fail, print_json, settings
 from kuzet.dispatch.records import CHANNELS, DispatchError, DispatchResult
+from kuzet.dispatch.service import retry_dispatches, send_case
 from kuzet.errors import KuzetError
+from kuzet.settings import Settings
+from kuzet.store.db import Database
 
 
 def _report(results: list[DispatchResult]) -> None:
@@ -40,6 +44,20 @@ def _report(results: list[DispatchResult]) -> None:
         raise typer.Exit(1)
 
 
+def _deliveries(run: Callable[[Database, Settings], list[DispatchResult]]) -> list[DispatchResult]:
+    """``run`` with the database open; a package that cannot be built exits 1, a refusal 2."""
+    s_ = settings()
+    db = database(s_)
+    try:
+        return run(db, s_)
+    except DispatchError as e:
+        raise fail(str(e), code=1) from e
+    except KuzetError as e:
+        raise fail(str(e)) from e
+    finally:
+        db.dispose()
+
+
 @app.command("send")
 def send(
     case_id: Annotated[int, typer.Argument(help="The case's id.")],
@@ -54,44 +72,27 @@ def send(
     actor: ActorOption = None,
 ) -> None:
     """Send a drafted case's documents and evidence to the authority; the case becomes sent."""
-    from kuzet.dispatch.service import retry_dispatches, send_case
-
-    s_ = settings()
-    who = actor_name(actor)
     if not retry and via not in CHANNELS:
         raise fail(f"--via must be one of {', '.join(CHANNELS)}")
-    db = database(s_)
-    try:
-        if retry:
-            results = retry_dispatches(db, s_, actor=who, case_id=case_id)
-            if not results:
-                raise fail(f"case {case_id} has no pending or failed dispatch", code=1)
-        else:
+    who = actor_name(actor)
+
+    def run(db: Database, s_: Settings) -> list[DispatchResult]:
+        if not retry:
             assert via is not None
-            results = [send_case(db, s_, case_id, via, actor=who, target=to)]
-    except DispatchError as e:
-        raise fail(str(e), code=1) from e
-    except KuzetError as e:
-        raise fail(str(e)) from e
-    finally:
-        db.dispose()
-    _report(results)
+            return [send_case(db, s_, case_id, via, actor=who, target=to)]
+        found = retry_dispatches(db, s_, actor=who, case_id=case_id)
+        if not found:
+            raise fail(f"case {case_id} has no pending or failed dispatch", code=1)
+        return found
+
+    _report(_deliveries(run))
 
 
 @app.command("send-pending")
 def send_pending(actor: ActorOption = None) -> None:
     """Deliver again every pending or failed dispatch of every case (for a timer or cron job)."""
-    from kuzet.dispatch.service import retry_dispatches
-
-    s_ = settings()
-    db = database(s_)
-    try:
-        results = retry_dispatches(db, s_, actor=actor_name(actor))
-    except KuzetError as e:
-        raise fail(str(e)) from e
-    finally:
-        db.dispose()
-    _report(results)
+    who = actor_name(actor)
+    _report(_deliveries(lambda db, s_: retry_dispatches(db, s_, actor=who)))
 
 
 @app.command("record-answer")
