@@ -261,6 +261,8 @@ class TriageContext:
     repeat_offences: int = 0
     amounts: list[float] = field(default_factory=list)
     allowlisted: bool = False
+    # Why it is allowed ("allow-list (bank): *.sapa-bank.test — licensed bank"), shown with the route.
+    allowlist_reason: str = ""
     # The resource's network (kuzet.link) and the registry entries covering other members, each
     # with the chain of links that ties this resource to that member, in words ("shares ...").
     network_id: int | None = None

@@ -112,6 +112,7 @@ def draft_case_documents(s: Session, case: CaseRow, settings: Settings, policy: 
     for f in findings:
         if f.url not in first_seen and f.created_at is not None:
             first_seen[f.url] = as_utc(f.created_at)
+    network_link = _network_link(s, findings)
     out_dir = settings.documents_dir / f"case-{case.id}"
     rows: list[NotificationRow] = []
     for lang in LANGS:
@@ -124,6 +125,7 @@ def draft_case_documents(s: Session, case: CaseRow, settings: Settings, policy: 
             doc_id=f"KZT-{case.id:06d}",
             policy=policy,
             first_seen=first_seen,  # type: ignore[arg-type]
+            network_link=network_link,
         )
         existing = s.execute(
             select(NotificationRow).where(
@@ -154,6 +156,18 @@ def draft_case_documents(s: Session, case: CaseRow, settings: Settings, policy: 
         rows.append(_pdf_pending(s, case.id, ctx.kind, lang, path))
     # The case stays "new": a draft is a proposal until a supervisor approves it (four-eyes rule).
     return rows
+
+
+def _network_link(s: Session, findings: list[FindingRow]) -> dict[str, str]:
+    """The chain of shared identifiers tying a mirror of the case to its registry-listed member
+    (ru / kk words for {link}); empty when the case rests on no network link."""
+    from kuzet.link.mirror import network_link_words
+
+    for rid in dict.fromkeys(f.resource_id for f in findings if f.resource_id is not None):
+        words = network_link_words(s, rid)
+        if words:
+            return words
+    return {}
 
 
 def _pdf_pending(s: Session, case_id: int, kind: str, lang: str, docx: Path) -> NotificationRow:

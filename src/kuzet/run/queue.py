@@ -37,6 +37,8 @@ STAGE_PRIORITY = {
     "link": 45,
     "triage": 50,
     "notify": 60,
+    # PDFs after every document is drafted: LibreOffice converts them all in one run.
+    "render": 70,
 }
 DEFAULT_LEASE = timedelta(minutes=10)
 

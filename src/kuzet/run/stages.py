@@ -24,6 +24,7 @@ from kuzet.run.queue import STAGE_PRIORITY, Job, NewJob
 from kuzet.run.runner import Handler
 from kuzet.run.services import Services
 from kuzet.store import audit
+from kuzet.store.allowlist import allow_match
 from kuzet.store.models import (
     BundleRow,
     CaseRow,
@@ -80,6 +81,7 @@ class Pipeline:
             "link": self.link,
             "triage": self.triage,
             "notify": self.notify,
+            "render": self.render,
         }
 
     # -- fetch ---------------------------------------------------------------------------
@@ -428,9 +430,7 @@ class Pipeline:
             if finding.evidence_url != finding.url:
                 candidates += registry_candidates(s, finding.evidence_url)
             matches = self._match_registry(finding.url, candidates)
-            indicators = (
-                s.execute(select(IndicatorRow).where(IndicatorRow.document_id == finding.document_id)).scalars().all()
-            )
+            indicators = site_indicators(s, finding, whole_site=bool(doc and doc.kind == "page"))
             meta = (doc.meta if doc else {}) or {}
             ctx = TriageContext(
                 label=finding.label,
@@ -446,6 +446,11 @@ class Pipeline:
             )
             if verdict is not None:
                 ctx.signals = [signal_from_json(sig) for sig in (verdict.signals or []) if isinstance(sig, dict)]
+            allowed = allow_match(s, finding.url) or (
+                allow_match(s, finding.evidence_url) if finding.evidence_url != finding.url else None
+            )
+            if allowed is not None:
+                ctx.allowlisted, ctx.allowlist_reason = True, allowed.describe()
             network = fill_network_context(s, ctx, finding.resource_id)
             decision = self.sv.policy.decide(ctx)
             finding.route = decision.route
@@ -472,7 +477,7 @@ class Pipeline:
                 },
             )
             if decision.route != "none":
-                case = self._case_for(s, finding, resource_key, decision)
+                case = self._case_for(s, finding, resource_key, decision, ctx.network_id)
                 finding.case_id = case.id
         if finding.case_id is None:
             return []
@@ -487,24 +492,37 @@ class Pipeline:
         matched = RegistryMatcher(entries).match(url)
         return [r for r, e in zip(candidates, entries, strict=True) if e in matched]
 
-    def _case_for(self, s: Session, finding: FindingRow, resource_key: str, decision: Any) -> CaseRow:
-        key = f"{decision.route}:{resource_key}"
+    def _case_for(
+        self, s: Session, finding: FindingRow, resource_key: str, decision: Any, network_id: int | None
+    ) -> CaseRow:
+        """The open case of this route for the finding's network (one notification for a whole
+        network, with every URL in its annex), or for its resource when it has no network."""
+        key = f"{decision.route}:network:{network_id}" if network_id else f"{decision.route}:{resource_key}"
         case = s.execute(select(CaseRow).where(CaseRow.key == key)).scalar_one_or_none()
         if case is None:
+            title = f"{finding.label}: {resource_key}" + (f" (network {network_id})" if network_id else "")
             case = CaseRow(
                 key=key,
                 route=decision.route,
                 status="new",
-                title=f"{finding.label}: {resource_key}",
+                title=title,
                 resource_id=finding.resource_id,
+                network_id=network_id,
                 legal_basis=decision.legal_basis,
                 rule_id=decision.rule_id,
                 policy_version=decision.policy_version,
                 registry_entry_id=finding.registry_entry_id,
+                detected_at=finding.created_at,
             )
             s.add(case)
             s.flush()
             audit.record(s, "case_opened", "case", case.id, detail={"key": key, "route": decision.route})
+        elif case.registry_entry_id is None and finding.registry_entry_id is not None:
+            # The listed member's own decision is the one a network's notification rests on.
+            case.registry_entry_id = finding.registry_entry_id
+            case.legal_basis, case.rule_id = decision.legal_basis, decision.rule_id
+        if finding.created_at is not None and (case.detected_at is None or finding.created_at < case.detected_at):
+            case.detected_at = finding.created_at
         case.updated_at = utcnow()
         return case
 
@@ -516,10 +534,43 @@ class Pipeline:
         if case is None:
             return []
         draft_case_documents(s, case, self.sv.settings, self.sv.policy)
+        return [NewJob("render", f"render:{case.id}")]
+
+    # -- render --------------------------------------------------------------------------
+    def render(self, s: Session, job: Job) -> list[NewJob]:
+        """PDFs of every document drafted so far, in one LibreOffice run (the first render job
+        after the drafting barrier does them all; the others find nothing pending)."""
+        from kuzet.run.drafting import render_pending_pdfs
+
+        render_pending_pdfs(s)
         return []
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+MAX_SITE_INDICATORS = 500
+
+
+def site_indicators(s: Session, finding: FindingRow, *, whole_site: bool) -> list[IndicatorRow]:
+    """The finding's own identifiers, then (``whole_site``) those of other pages of the same site:
+    whether a site takes deposits itself (a card or wallet on its payments page) is a fact about
+    the site. Posts of a channel are separate pieces and keep their own."""
+    own = list(s.execute(select(IndicatorRow).where(IndicatorRow.document_id == finding.document_id)).scalars())
+    if finding.resource_id is None or not whole_site:
+        return own
+    seen = {(i.kind, i.value) for i in own}
+    others = s.execute(
+        select(IndicatorRow)
+        .where(IndicatorRow.resource_id == finding.resource_id, IndicatorRow.document_id != finding.document_id)
+        .order_by(IndicatorRow.id)
+        .limit(MAX_SITE_INDICATORS)
+    ).scalars()
+    for i in others:
+        if (i.kind, i.value) not in seen:
+            seen.add((i.kind, i.value))
+            own.append(i)
+    return own
 
 
 def content_key(title: str, text: str) -> str:

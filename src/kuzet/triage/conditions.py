@@ -143,7 +143,9 @@ class Condition(BaseModel):
             return []
         if ctx.allowlisted != self.allowlisted:
             return None
-        return ["resource is on the allow-list" if ctx.allowlisted else "resource is not on the allow-list"]
+        if ctx.allowlisted:
+            return [ctx.allowlist_reason or "resource is on the allow-list"]
+        return ["resource is not on the allow-list"]
 
     def _categories(self, ctx: TriageContext) -> list[str] | None:
         if self.categories is None:
