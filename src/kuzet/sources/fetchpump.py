@@ -1,10 +1,10 @@
 """The monitor's concurrent fetch phase: many fetch jobs in flight, each stored in its own transaction.
 
 ``FetchPump`` claims fetch jobs from the job queue (as the runner would: ``doing``, owned by this
-process, leased), fetches them on an asyncio event loop in one background thread with
-``AsyncPoliteFetcher`` (global and per-host limits, per-host delay, robots.txt, retries), and hands
-the outcomes back to the calling thread. There each outcome is stored by the pipeline's own fetch
-handler, through ``LocalRunner.run_job``: the snapshot, the frontier row's update and the
+process, leased) and hands them to a worker process (``fetchworker``) that fetches them with
+``AsyncPoliteFetcher`` (global and per-host limits, per-host delay, robots.txt, retries). The
+outcomes come back over a pipe, and each is stored on the calling thread by the pipeline's own
+fetch handler through ``LocalRunner.run_job``: the snapshot, the frontier row's update and the
 follow-up extract job commit together with the job's completion, exactly as a sequential fetch.
 The handler gets the outcome through ``politeness.prefetched`` instead of asking the server again.
 
@@ -16,29 +16,26 @@ Why this keeps the monitor exactly-once across a kill:
 * a page fetched but not yet stored when the process dies belongs to a ``doing`` job whose owner
   is dead: ``recover_orphans`` releases it at the next start and it is fetched again (at most
   ``backlog`` pages are in that state at any moment; none of them had been stored);
-* a stopping pump gives its unfetched claims back (``SqlTaskQueue.release``).
+* a stopping pump gives its unfetched claims back (``SqlTaskQueue.release``); a worker that dies
+  has its jobs given back too, and a new worker is started on the next ``fill``.
 
-All database work happens on the calling thread; the loop thread only does network I/O.
+All database work happens on the calling thread; the worker only does network I/O.
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
+import contextlib
 import logging
-import queue as thread_queue
-import threading
-from collections.abc import Callable
+import subprocess
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 
 from sqlalchemy import select
 
-from kuzet.errors import FetchError
-from kuzet.records import Snapshot
 from kuzet.run.queue import Job, SqlTaskQueue
 from kuzet.run.runner import LocalRunner, RunStats
 from kuzet.settings import Settings
-from kuzet.sources.asyncpolite import AsyncPoliteFetcher
+from kuzet.sources.fetchworker import rebuild_error, start_worker
 from kuzet.sources.politeness import PolitenessStats, Prefetched, prefetched
 from kuzet.store.db import Database
 from kuzet.store.frontier import CrawlUrl
@@ -65,22 +62,9 @@ class FetchSettings:
         return max(4 * self.concurrency, 16)
 
 
-@dataclass(slots=True)
-class _Outcome:
-    job: Job
-    result: Prefetched | None  # None: nothing fetched (a snapshot is already stored, or cancelled)
-
-
 class FetchPump:
     def __init__(
-        self,
-        settings: Settings,
-        db: Database,
-        queue: SqlTaskQueue,
-        runner: LocalRunner,
-        config: FetchSettings,
-        *,
-        make_fetcher: Callable[[], AsyncPoliteFetcher] | None = None,
+        self, settings: Settings, db: Database, queue: SqlTaskQueue, runner: LocalRunner, config: FetchSettings
     ) -> None:
         """``runner`` stores the outcomes: its handlers must include the (crawl) pipeline's fetch."""
         self.settings = settings
@@ -88,62 +72,57 @@ class FetchPump:
         self.queue = queue
         self.runner = runner
         self.config = config
-        self._make_fetcher = make_fetcher or self._default_fetcher
-        self._done: thread_queue.Queue[_Outcome] = thread_queue.Queue()
         self._held: dict[int, Job] = {}  # claimed and not yet stored, by job id
-        self._futures: dict[int, concurrent.futures.Future[None]] = {}
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._fetcher: AsyncPoliteFetcher | None = None
+        self._ready: list[tuple[Job, Prefetched | None]] = []  # outcomes not yet stored
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._conn: Connection | None = None  # to the worker
+        self._inbox: Connection | None = None  # from the worker
         self._dry = False  # the last claim found no fetch job, and nothing has run since
         self.stats = PolitenessStats()
 
-    def _default_fetcher(self) -> AsyncPoliteFetcher:
+    # -- the worker -----------------------------------------------------------------------
+    def _worker(self) -> Connection:
+        if self._conn is not None:
+            return self._conn
         c = self.config
-        return AsyncPoliteFetcher(
-            self.settings,
-            delay=c.delay,
-            concurrency=c.concurrency,
-            per_host=c.per_host,
-            retries=c.retries,
-            max_retry_wait=c.max_retry_wait,
-            obey_robots=c.obey_robots,
-        )
+        fs = {
+            "delay": c.delay,
+            "concurrency": c.concurrency,
+            "per_host": c.per_host,
+            "retries": c.retries,
+            "max_retry_wait": c.max_retry_wait,
+            "obey_robots": c.obey_robots,
+        }
+        self._proc, self._conn, self._inbox = start_worker(self.settings, fs)
+        return self._conn
 
-    # -- the loop thread ------------------------------------------------------------------
-    def _start(self) -> asyncio.AbstractEventLoop:
-        if self._loop is not None:
-            return self._loop
-        loop = asyncio.new_event_loop()
-        ready = threading.Event()
+    def _worker_lost(self, why: str) -> None:
+        """The worker died: what it held goes back to the queue, a new one starts on ``fill``."""
+        log.warning("fetch worker lost (%s): its %d jobs are given back", why, len(self._held))
+        waiting = {job.id for job, _ in self._ready}
+        lost = [j for i, j in self._held.items() if i not in waiting]
+        for j in lost:
+            self._held.pop(j.id, None)
+        if lost:
+            self.queue.release(lost, self.runner.owner)
+        self._stop_worker()
 
-        def run() -> None:
-            asyncio.set_event_loop(loop)
-            self._fetcher = self._make_fetcher()  # its semaphores belong to this loop
-            self.stats = self._fetcher.stats
-            ready.set()
-            loop.run_forever()
-
-        self._thread = threading.Thread(target=run, name="kuzet-fetch", daemon=True)
-        self._thread.start()
-        ready.wait()
-        self._loop = loop
-        return loop
-
-    async def _fetch(self, job: Job, etag: str | None, last_modified: str | None) -> None:
-        assert self._fetcher is not None
-        url = str(job.payload["url"])
-        try:
-            snap: Snapshot = await self._fetcher.fetch(url, etag=etag, last_modified=last_modified)
-            result = Prefetched(url, snapshot=snap)
-        except FetchError as e:
-            result = Prefetched(url, error=e)
-        except asyncio.CancelledError:
-            raise
-        except Exception as e:  # noqa: BLE001 - recorded as this page's failure, the pump goes on
-            log.warning("fetch of %s crashed: %s: %s", url, type(e).__name__, e)
-            result = Prefetched(url, error=FetchError(f"{url}: {type(e).__name__}: {e}", url=url))
-        self._done.put(_Outcome(job, result))
+    def _stop_worker(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(OSError):  # a dead worker needs no goodbye
+                self._conn.send(None)
+            self._conn.close()
+            self._conn = None
+        if self._inbox is not None:
+            self._inbox.close()
+            self._inbox = None
+        if self._proc is not None:
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait(timeout=5)
+            self._proc = None
 
     # -- the calling thread -----------------------------------------------------------------
     @property
@@ -171,10 +150,13 @@ class FetchPump:
             started += 1
             etag, last_modified, stored = self._validators(job)
             if stored or not job.payload.get("url"):
-                self._done.put(_Outcome(job, None))  # the handler re-derives its follow-ups
+                self._ready.append((job, None))  # the handler re-derives its follow-ups
                 continue
-            loop = self._start()
-            self._futures[job.id] = asyncio.run_coroutine_threadsafe(self._fetch(job, etag, last_modified), loop)
+            try:
+                self._worker().send((job.id, str(job.payload["url"]), etag, last_modified))
+            except OSError as e:
+                self._worker_lost(f"{type(e).__name__}: {e}")
+                break
         return started
 
     def _validators(self, job: Job) -> tuple[str | None, str | None, bool]:
@@ -187,43 +169,45 @@ class FetchPump:
                 return None, None, stored
             return row.etag, row.last_modified, stored
 
+    def _receive(self, wait: float) -> None:
+        """Move the outcomes the worker has sent into ``_ready`` (waiting up to ``wait`` for one)."""
+        conn = self._inbox
+        if conn is None:
+            return
+        try:
+            timeout = wait
+            while conn.poll(timeout):
+                timeout = 0.0
+                job_id, snap, err, stats = conn.recv()
+                self.stats = PolitenessStats(**stats)
+                job = self._held.get(job_id)
+                if job is None:
+                    continue
+                url = str(job.payload["url"])
+                result = Prefetched(url, error=rebuild_error(err)) if err else Prefetched(url, snapshot=snap)
+                self._ready.append((job, result))
+        except (EOFError, OSError) as e:
+            self._worker_lost(f"{type(e).__name__}: {e}")
+
     def store_ready(self, stats: RunStats, *, wait: float = 0.0, limit: int | None = None) -> int:
-        """Store fetched pages (waiting up to ``wait`` seconds for the first); returns how many."""
+        """Store fetched pages (waiting up to ``wait`` seconds for one); returns how many."""
+        self._receive(0.0 if self._ready else wait)
         stored = 0
-        timeout: float | None = wait
-        while limit is None or stored < limit:
-            try:
-                out = self._done.get(timeout=timeout) if timeout else self._done.get_nowait()
-            except thread_queue.Empty:
-                break
-            timeout = None
-            self._futures.pop(out.job.id, None)
-            if self._held.pop(out.job.id, None) is None:
+        while self._ready and (limit is None or stored < limit):
+            job, result = self._ready.pop(0)
+            if self._held.pop(job.id, None) is None:
                 continue
-            with prefetched(out.result):
-                self.runner.run_job(out.job, stats)
+            with prefetched(result):
+                self.runner.run_job(job, stats)
             stored += 1
             self._dry = False  # its follow-ups, or its retry, may be fetch jobs
         return stored
 
     def close(self) -> None:
         """Stop fetching; claimed jobs whose page is not stored go back to the queue."""
-        for fut in self._futures.values():
-            fut.cancel()
-        if self._loop is not None:
-            loop = self._loop
-            if self._fetcher is not None:
-                try:
-                    asyncio.run_coroutine_threadsafe(self._fetcher.aclose(), loop).result(timeout=5)
-                except Exception as e:  # noqa: BLE001 - closing must not mask the run's result
-                    log.debug("closing the async fetcher: %s", e)
-            loop.call_soon_threadsafe(loop.stop)
-            if self._thread is not None:
-                self._thread.join(timeout=5)
-            loop.close()
-            self._loop = None
+        self._stop_worker()
         if self._held:
             released = self.queue.release(list(self._held.values()), self.runner.owner)
             log.info("fetch phase stopped: %d claimed fetch jobs given back", released)
         self._held.clear()
-        self._futures.clear()
+        self._ready.clear()
