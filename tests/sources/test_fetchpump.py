@@ -180,3 +180,34 @@ def test_a_stopped_pump_gives_its_claims_back(
     stored = _count(db, SnapshotRow)
     summary = run_monitor(settings, db, cfg, once=True)
     assert _count(db, SnapshotRow) == 6 and summary.jobs.by_stage["fetch"] == 6 - stored
+
+
+def test_a_lost_worker_gives_its_jobs_back_and_a_new_one_finishes(
+    tmp_path: Path, db_url: str, db: Database, local_site: Callable[[dict[str, Any]], LocalSite]
+) -> None:
+    gauge = Gauge()
+    site = _site(local_site, gauge, "a", 0.2)
+    settings = _settings(tmp_path, db_url)
+    cfg = MonitorConfig(delay=0, concurrency=2, per_host=2, stages=("fetch",), sources=[_list_source("a", site, 6)])
+    run_monitor(settings, db, cfg, once=True, stop_after=0.0)  # queue the jobs only
+    queue = SqlTaskQueue(db)
+    services = Services(settings, db)
+    runner = LocalRunner(db, queue, {"fetch": CrawlPipeline(services).fetch})
+    pump = FetchPump(settings, db, queue, runner, FetchSettings(concurrency=2, per_host=2, delay=0))
+    stats = RunStats()
+    try:
+        assert pump.fill() == 6
+        assert pump._proc is not None
+        pump._proc.kill()  # the worker dies with every page in flight
+        pump._proc.wait(timeout=5)
+        pump.store_ready(stats, wait=2.0)
+        assert pump.in_flight == 0 and _count(db, JobRow, JobRow.status == "doing") == 0
+        end = time.monotonic() + 20
+        while _count(db, SnapshotRow) < 6 and time.monotonic() < end:
+            pump.poke()
+            pump.fill()
+            pump.store_ready(stats, wait=0.5)
+    finally:
+        pump.close()
+        services.close()
+    assert _count(db, SnapshotRow) == 6 and stats.by_stage["fetch"] == 6
