@@ -21,12 +21,14 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from kuzet.errors import KuzetError
+from kuzet.link.allowlist import allow_entry
 from kuzet.records import RegistryEntry
 from kuzet.run.queue import SqlTaskQueue
 from kuzet.run.runner import LocalRunner, RunStats
 from kuzet.run.services import Services
 from kuzet.run.stages import Pipeline, fetch_job
 from kuzet.settings import Settings, get_settings
+from kuzet.store.allowlist import add_allow_entries
 from kuzet.store.db import Database, open_database
 from kuzet.store.models import (
     BundleRow,
@@ -78,6 +80,8 @@ def seed(db: Database, sandbox_url: Any) -> list[Any]:
             jobs.append(fetch_job(url, source_id=src.id, scope=scope))
         entries = [RegistryEntry(**row) for row in catalog.registry_rows()]
         add_registry_entries(s, entries, origin="sandbox registry")
+        allowed = [allow_entry(r["resource"], r["category"], r["reason"]) for r in catalog.allowlist_rows()]
+        add_allow_entries(s, allowed, origin="sandbox allow-list", actor="demo")
     return jobs
 
 
@@ -148,7 +152,12 @@ def summarize(db: Database, settings: Settings) -> dict[str, Any]:
         findings = Counter(str(lbl) for (lbl,) in s.execute(select(FindingRow.label)).all())
         routes = Counter(str(r) for (r,) in s.execute(select(CaseRow.route)).all())
         bundles = s.execute(select(func.count()).select_from(BundleRow)).scalar() or 0
-        notes = [str(p) for (p,) in s.execute(select(NotificationRow.path).order_by(NotificationRow.id)).all()]
+        notes = [
+            str(p)
+            for (p,) in s.execute(
+                select(NotificationRow.path).where(NotificationRow.status != "pending").order_by(NotificationRow.id)
+            ).all()
+        ]
         flagged = s.execute(
             select(DocumentRow.url, DocumentRow.kind, DocumentRow.post_id, FindingRow.label).join(
                 FindingRow, FindingRow.document_id == DocumentRow.id

@@ -45,7 +45,20 @@ def test_shipped_policy_loads_with_version(policy: Policy) -> None:
             ["criminal_referral"],
         ),
         (ctx(mirrors=3), "gambling-organised", "criminal", ["criminal_referral"]),
-        (ctx(subscribers=25_000), "gambling-organised", "criminal", ["criminal_referral"]),
+        # A large channel posting promo codes is advertising; selling fixed matches is fraud.
+        (ctx(subscribers=25_000), "gambling-advertising", "administrative", ["administrative_materials"]),
+        (
+            ctx(subscribers=25_000, signals=[Signal("phrase", "gambling", "договорной матч", 2.0)]),
+            "fixed-matches-fraud",
+            "criminal",
+            ["criminal_referral"],
+        ),
+        (
+            ctx(label="illegal_finance", signals=[Signal("phrase", "illegal_finance", "аренда ~ аккаунт", 2.0)]),
+            "illegal-finance-criminal",
+            "criminal",
+            ["criminal_referral"],
+        ),
         (
             ctx(indicators=[Indicator("phone", "+77010000000", "+7 701 000 0000")]),
             "gambling-advertising",
