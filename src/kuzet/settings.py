@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     templates_dir: Path | None = None
     # Who may approve a case (comma-separated names); empty: anyone but its proposer (four eyes).
     supervisors: str = ""
+    # Bearer tokens for the case API's writes, "TOKEN=ACTOR,..." (from the environment only);
+    # empty: the API is read-only.
+    api_tokens: SecretStr = SecretStr("")
 
     # --- Dispatch to the authorities (kuzet.dispatch) --------------------------------------------
     # Secrets come from the environment (KUZET_SMTP_PASSWORD, KUZET_WEBHOOK_SECRET), never from
@@ -158,6 +161,19 @@ class Settings(BaseSettings):
     def allow_loopback(self) -> bool:
         """Loopback targets are reachable only in development mode."""
         return self.development or self.allow_private
+
+    @property
+    def api_actors(self) -> dict[str, str]:
+        """Token -> actor name from ``api_tokens``; tokens under 16 characters are refused."""
+        out: dict[str, str] = {}
+        for item in self.api_tokens.get_secret_value().split(","):
+            token, sep, actor = item.strip().partition("=")
+            if not item.strip():
+                continue
+            if not sep or not actor.strip() or len(token.strip()) < 16:
+                raise ConfigError("KUZET_API_TOKENS entries are TOKEN=ACTOR with tokens of at least 16 characters")
+            out[token.strip()] = actor.strip()
+        return out
 
     @property
     def supervisor_names(self) -> frozenset[str]:

@@ -31,6 +31,7 @@ from kuzet.store.models import (
     Resource,
     VerdictRow,
 )
+from kuzet.web.cases_api import cases_router
 
 HERE = Path(__file__).parent
 CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
@@ -86,6 +87,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
                     }
                 )
             return out
+
+    app.include_router(cases_router(settings, database))
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
