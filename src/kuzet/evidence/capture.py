@@ -596,15 +596,15 @@ class CaptureService:
             if run.watch_lazy:
                 run.lazy_pending.add(req)
 
-        def on_finished(req: Request) -> None:
-            run.lazy_pending.discard(req)
-
         def on_failed(req: Request) -> None:
             run.lazy_pending.discard(req)
             if len(run.failed_requests) < MAX_LOG_ITEMS:
                 run.failed_requests.append({"url": req.url[:2000], "failure": (req.failure or "")[:300]})
 
         def on_response(resp: Response) -> None:
+            # Answered: no longer holding up the lazy-content wait ("requestfinished" would cost
+            # one more driver event for every request of every page).
+            run.lazy_pending.discard(resp.request)
             try:
                 if resp.request.is_navigation_request() and resp.frame == page.main_frame:
                     run.main_responses.append(resp)
@@ -620,7 +620,6 @@ class CaptureService:
         page.on("console", on_console)
         page.on("request", on_request)
         page.on("requestfailed", on_failed)
-        page.on("requestfinished", on_finished)
         page.on("response", on_response)
         page.on("crash", on_crash)
 
