@@ -75,6 +75,14 @@ def _list_source(name: str, site: LocalSite, pages: int) -> dict[str, Any]:
     return {"kind": "urls", "name": name, "url": "", "urls": [f"{site.url}/p/{i}" for i in range(pages)]}
 
 
+def _pump(settings: Settings, db: Database) -> tuple[FetchPump, Services]:
+    """A fetch phase storing with the crawl pipeline's fetch handler, two requests in flight."""
+    queue = SqlTaskQueue(db)
+    services = Services(settings, db)
+    runner = LocalRunner(db, queue, {"fetch": CrawlPipeline(services).fetch})
+    return FetchPump(settings, db, queue, runner, FetchSettings(concurrency=2, per_host=2, delay=0)), services
+
+
 def _count(db: Database, model: Any, *where: Any) -> int:
     with db.session() as s:
         return int(s.execute(select(func.count()).select_from(model).where(*where)).scalar() or 0)
@@ -162,10 +170,7 @@ def test_a_stopped_pump_gives_its_claims_back(
     cfg = MonitorConfig(delay=0, concurrency=2, per_host=2, stages=("fetch",), sources=[_list_source("a", site, 6)])
     # Queue the jobs without running them, then let a pump claim, store one page and stop.
     run_monitor(settings, db, cfg, once=True, stop_after=0.0)
-    queue = SqlTaskQueue(db)
-    services = Services(settings, db)
-    runner = LocalRunner(db, queue, {"fetch": CrawlPipeline(services).fetch})
-    pump = FetchPump(settings, db, queue, runner, FetchSettings(concurrency=2, per_host=2, delay=0))
+    pump, services = _pump(settings, db)
     stats = RunStats()
     try:
         assert pump.fill() == 6 - _count(db, JobRow, JobRow.stage == "fetch", JobRow.status == "done")
@@ -190,10 +195,7 @@ def test_a_lost_worker_gives_its_jobs_back_and_a_new_one_finishes(
     settings = _settings(tmp_path, db_url)
     cfg = MonitorConfig(delay=0, concurrency=2, per_host=2, stages=("fetch",), sources=[_list_source("a", site, 6)])
     run_monitor(settings, db, cfg, once=True, stop_after=0.0)  # queue the jobs only
-    queue = SqlTaskQueue(db)
-    services = Services(settings, db)
-    runner = LocalRunner(db, queue, {"fetch": CrawlPipeline(services).fetch})
-    pump = FetchPump(settings, db, queue, runner, FetchSettings(concurrency=2, per_host=2, delay=0))
+    pump, services = _pump(settings, db)
     stats = RunStats()
     try:
         assert pump.fill() == 6

@@ -27,7 +27,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import subprocess
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
 
 from sqlalchemy import select
@@ -84,16 +84,7 @@ class FetchPump:
     def _worker(self) -> Connection:
         if self._conn is not None:
             return self._conn
-        c = self.config
-        fs = {
-            "delay": c.delay,
-            "concurrency": c.concurrency,
-            "per_host": c.per_host,
-            "retries": c.retries,
-            "max_retry_wait": c.max_retry_wait,
-            "obey_robots": c.obey_robots,
-        }
-        self._proc, self._conn, self._inbox = start_worker(self.settings, fs)
+        self._proc, self._conn, self._inbox = start_worker(self.settings, asdict(self.config))
         return self._conn
 
     def _worker_lost(self, why: str) -> None:

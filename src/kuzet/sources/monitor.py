@@ -19,8 +19,8 @@ manages it)::
 
 Every tick the scheduler starts the sources that are due (their seeds enter the frontier) and
 re-queues the frontier URLs whose next visit is due. Fetch jobs then go to the concurrent fetch
-phase (``fetchpump``: async requests under the global and per-host limits and the per-host
-delay), and each fetched page is stored by ``CrawlPipeline``'s fetch handler in one transaction
+phase (``fetchpump``: async requests in a worker process, under the global and per-host limits
+and the per-host delay), and each fetched page is stored by ``CrawlPipeline``'s fetch handler in one transaction
 with its follow-up jobs; the other stages run on this thread in between, through the LocalRunner.
 With an HTTP proxy configured, pages are fetched one at a time by the sync polite fetcher
 (the async path does not speak to proxies).
