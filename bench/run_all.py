@@ -15,6 +15,7 @@ SCRIPTS = [
     "bench/detect/bench_classify.py",
     "bench/evidence/bench_capture.py",
     "bench/crawl/bench_crawl.py",
+    "bench/crawl/bench_monitor.py",
     "bench/registry/bench_import.py",
 ]
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
