@@ -78,7 +78,8 @@ def test_demo_killed_and_resumed_finds_everything_once(tmp_path: Path) -> None:
     assert summary["split_networks"] == [] and summary["merged_networks"] == []
     assert summary["network_intruders"] == []
     assert len(summary["networks"]["vulkan-royal"]) == 1
-    assert [w for w in summary["wrong_route"] if "blocking" in w] == []
+    assert summary["wrong_route"] == []  # every item on the route the answer key expects
+    assert summary["report_vs_key"]["matches"], summary["report_vs_key"]  # kuzet report = the key's figures
     assert all(summary["routes"][r] >= 1 for r in ("criminal", "administrative", "blocking"))
     assert summary["jobs_failed"] == 0
 
@@ -100,3 +101,8 @@ def test_demo_killed_and_resumed_finds_everything_once(tmp_path: Path) -> None:
     assert len(notes) == len(summary["notifications"]) and all(Path(p).is_file() for (p,) in notes)
     # The blocking notification cites the registry decision.
     assert any("blocking_notification" in p for (p,) in notes)
+    # Every document in DOCX and PDF, Russian and Kazakh.
+    names = [Path(p).name for (p,) in notes]
+    docx = sorted(n.removesuffix(".docx") for n in names if n.endswith(".docx"))
+    assert docx and docx == sorted(n.removesuffix(".pdf") for n in names if n.endswith(".pdf"))
+    assert {n.rsplit("_", 1)[1] for n in docx} == {"ru", "kk"}

@@ -166,6 +166,7 @@ def summarize(db: Database, settings: Settings) -> dict[str, Any]:
         docs = s.execute(select(DocumentRow.url, DocumentRow.kind, DocumentRow.post_id)).all()
         failed = s.execute(select(func.count()).select_from(JobRow).where(JobRow.status == "failed")).scalar() or 0
         routed = _routed_findings(s)
+        report_check = check_report(s, key)
     check = check_against_key(key, [tuple(d) for d in docs], [tuple(f) for f in flagged])
     nets = check_networks(key, routed)
     return {
@@ -183,6 +184,7 @@ def summarize(db: Database, settings: Settings) -> dict[str, Any]:
         "merged_networks": nets["merged"],
         "network_intruders": nets["intruders"],
         "wrong_route": nets["wrong_route"],
+        "report_vs_key": report_check,
         "jobs_failed": int(failed),
         "data_dir": str(Path(settings.data_dir).resolve()),
     }
@@ -236,6 +238,28 @@ def _routed_findings(s: Any) -> list[tuple[Any, ...]]:
         .join(Resource, Resource.id == FindingRow.resource_id, isouter=True)
     ).all()
     return [(u, k, p, r, key, network_of(s, rid) if rid else None) for u, k, p, r, rid, key in rows]
+
+
+def check_report(s: Any, key: dict[str, Any]) -> dict[str, Any]:
+    """``kuzet report`` over the demo's days against the answer key: findings per category and per
+    route must be the key's counts of planted items per label and per expected route."""
+    from datetime import UTC, datetime
+
+    from kuzet.verify.stats import build_report
+
+    first = s.execute(select(func.min(FindingRow.created_at))).scalar()
+    today = datetime.now(UTC).date()
+    report = build_report(s, (first.date() if first else today), today)
+    got: dict[str, dict[str, int]] = {"category": {}, "route": {}}
+    for row in report.counts:
+        if row.dimension in got:
+            got[row.dimension][row.key] = row.findings
+    planted = [it for it in key.get("items", []) if it["label"] != "benign"]
+    expected = {
+        "category": dict(Counter(it["label"] for it in planted)),
+        "route": dict(Counter(it["expected_route"] for it in planted)),
+    }
+    return {"expected": expected, "report": got, "matches": got == expected}
 
 
 def check_networks(key: dict[str, Any], routed: list[tuple[Any, ...]]) -> dict[str, Any]:
