@@ -66,3 +66,14 @@ def test_bad_fingerprint_file(tmp_path: Path) -> None:
     p.write_text("fingerprints:\n  - name: mine\n    kind: block_page\n    text: [stop sign]\n")
     fps = load_fingerprints(p)
     assert classify_page(status=200, text="A STOP SIGN here", fingerprints=fps).fingerprint == "mine"
+
+
+def test_casino_page_sending_blocked_visitors_to_a_mirror_is_content() -> None:
+    """Casinos tell visitors "site blocked? use the mirror": that is their content, not a stub."""
+    text = (
+        "Казино Вулкан Рояль. Слоты, live-казино, бонус 200% на первый депозит. Забрать бонус. "
+        "Сайт заблокирован? Используйте рабочее зеркало или наш Telegram-бот. Роскомнадзор не помеха."
+    )
+    assert classify_page(status=200, title="Вулкан Рояль — казино", text=text).kind == "content"
+    # A stub says so in its title.
+    assert classify_page(status=200, title="Сайт заблокирован", text="Обратитесь к провайдеру").kind == "block_page"
