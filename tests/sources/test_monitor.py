@@ -215,6 +215,15 @@ def test_config_files(tmp_path: Path) -> None:
         load_config(bad)
     example = Path(__file__).resolve().parents[2] / "examples" / "monitor.toml"
     assert {s["kind"] for s in load_config(example).sources} >= {"website", "telegram", "feed"}
+    # The monitor runs every stage the pipeline has, in order; triage brings link, notify render.
+    from kuzet.run.stages import Pipeline
+    from kuzet.sources.monitor import ALL_STAGES
+
+    assert set(ALL_STAGES) == set(Pipeline.__new__(Pipeline).handlers())
+    assert load_config(example).stages == ALL_STAGES
+    old = tmp_path / "old.toml"
+    old.write_text('[monitor]\nstages = ["fetch", "extract", "detect", "capture", "triage", "notify"]\n')
+    assert load_config(old).stages == ALL_STAGES
 
 
 def test_hostile_pages_are_recorded_with_reasons_and_the_crawl_goes_on(

@@ -9,7 +9,8 @@ manages it)::
     concurrency = 4      # page requests in flight in all
     per_host = 1         # page requests in flight to one host
     retries = 2          # 429/503 retries, honouring Retry-After
-    stages = ["fetch", "extract", "detect", "capture", "triage", "notify"]
+    stages = ["fetch", "extract", "detect", "capture", "link", "triage", "notify", "render"]
+    case_upkeep = true   # between ticks: re-check sent cases, re-deliver dispatches, log overdue ones
 
     [[source]]
     kind = "website"
@@ -62,7 +63,9 @@ from kuzet.store.models import JobRow, Source
 
 log = logging.getLogger("kuzet.sources.monitor")
 
-ALL_STAGES = ("fetch", "extract", "detect", "capture", "triage", "notify")
+ALL_STAGES = ("fetch", "extract", "detect", "capture", "link", "triage", "notify", "render")
+# Stages a listed stage cannot do without: triage jobs come from link, PDFs follow drafting.
+_IMPLIED = {"triage": "link", "notify": "render"}
 SOURCE_KEYS = {"kind", "name", "url", "enabled"}
 
 
@@ -76,6 +79,8 @@ class MonitorConfig:
     obey_robots: bool = True
     tick_s: float = 30.0
     stages: tuple[str, ...] = ALL_STAGES
+    # Between ticks: re-check sent cases that are due, deliver pending dispatches, log overdue ones.
+    case_upkeep: bool = True
     sources: list[dict[str, Any]] = field(default_factory=list)
 
     def fetch_settings(self) -> FetchSettings:
@@ -86,6 +91,24 @@ class MonitorConfig:
             retries=self.retries,
             max_retry_wait=self.max_retry_wait,
             obey_robots=self.obey_robots,
+        )
+
+
+def _upkeep(db: Database, settings: Settings, services: Services) -> None:
+    """Case upkeep (``kuzet.verify.upkeep``); a failure is logged, the crawl goes on."""
+    from kuzet.verify.upkeep import case_upkeep
+
+    try:
+        done = case_upkeep(db, settings, services.fetcher)
+    except Exception:  # noqa: BLE001 - upkeep must never stop the monitor
+        log.exception("case upkeep failed")
+        return
+    if done.rechecked or done.redelivered:
+        log.info(
+            "upkeep: %d cases re-checked, %s moved, %d dispatches delivered",
+            done.rechecked,
+            done.moved,
+            done.redelivered,
         )
 
 
@@ -103,7 +126,9 @@ def load_config(path: Path | None) -> MonitorConfig:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a table with [monitor] and [[source]] entries")
     mon = data.get("monitor") or {}
-    stages = tuple(mon.get("stages", ALL_STAGES))
+    listed = [str(x) for x in mon.get("stages", ALL_STAGES)]
+    listed += [_IMPLIED[x] for x in listed if x in _IMPLIED and _IMPLIED[x] not in listed]
+    stages = tuple(x for x in ALL_STAGES if x in listed) + tuple(x for x in listed if x not in ALL_STAGES)
     unknown = set(stages) - set(ALL_STAGES)
     if unknown or "fetch" not in stages:
         raise ConfigError(f"{path}: stages must include fetch and be among {', '.join(ALL_STAGES)}")
@@ -125,6 +150,7 @@ def load_config(path: Path | None) -> MonitorConfig:
         obey_robots=bool(mon.get("robots", True)),
         tick_s=parse_interval(mon.get("tick"), 30.0),
         stages=stages,
+        case_upkeep=bool(mon.get("case_upkeep", True)),
         sources=[dict(s) for s in sources],
     )
 
@@ -288,6 +314,8 @@ def run_monitor(
                 deadline = min(deadline or float("inf"), started + stop_after)
             stats = drain(others, db, config.stages, deadline=deadline, on_job=on_job, queue=queue, pump=pump)
             _merge(total, stats)
+            if config.case_upkeep:
+                _upkeep(db, settings, services)
             if once or (stop_after is not None and time.monotonic() >= started + stop_after):
                 break
             nxt = scheduler.next_due()
