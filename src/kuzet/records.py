@@ -50,6 +50,8 @@ class Label(enum.StrEnum):
 
 LABELS: tuple[str, ...] = tuple(label.value for label in Label)
 VIOLATION_LABELS: tuple[str, ...] = ("gambling", "pyramid", "illegal_finance")
+# Kinds of allow-listed resources (kuzet.link.allowlist).
+ALLOW_CATEGORIES: tuple[str, ...] = ("licensed_operator", "bank", "media", "official", "other")
 
 
 class Route(enum.StrEnum):

@@ -14,8 +14,8 @@ from kuzet.records import utcnow
 from kuzet.settings import Settings
 from kuzet.store.db import Database
 from kuzet.store.models import AuditEvent, CaseRow
-from kuzet.verify import due_cases, recheck
 from kuzet.verify.alerts import overdue_cases
+from kuzet.verify.recheck import due_cases, recheck
 
 from .conftest import LocalWeb, Reply, SeedCase
 

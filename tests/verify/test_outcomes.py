@@ -13,7 +13,7 @@ from kuzet.settings import Settings
 from kuzet.store.db import Database
 from kuzet.store.models import CaseRow, NetworkMemberRow, NetworkRow
 from kuzet.store.repo import get_or_create_resource
-from kuzet.verify import recheck
+from kuzet.verify.recheck import recheck
 
 from .conftest import CASINO_PAGE, CASINO_TEXT, LocalWeb, Reply, SeedCase, seed_finding
 

@@ -20,7 +20,7 @@ from kuzet.sandbox.server import SandboxServer
 from kuzet.settings import Settings
 from kuzet.store.db import Database
 from kuzet.store.models import BlockCheckRow, CaseEventRow, CaseRow, NotificationRow
-from kuzet.verify import recheck, recheck_case
+from kuzet.verify.recheck import recheck, recheck_case
 
 from .conftest import seed_finding
 

@@ -21,7 +21,6 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
-from kuzet.cases.service import case_view, transition
 from kuzet.errors import KuzetError
 from kuzet.settings import Settings, get_settings
 
@@ -105,6 +104,8 @@ def list_cases(
 @app.command()
 def show(case_id: Annotated[int, typer.Argument(help="The case's id.")]) -> None:
     """Everything about one case as JSON: findings, evidence, documents, history, dispatches, answers."""
+    from kuzet.cases.service import case_view
+
     with database().session() as s:
         try:
             view = case_view(s, case_id)
@@ -118,6 +119,8 @@ def show(case_id: Annotated[int, typer.Argument(help="The case's id.")]) -> None
 
 def move(case_id: int, action: str, actor: str | None, reason: str) -> dict[str, Any]:
     """One transition in its own transaction; prints and returns the case's new state."""
+    from kuzet.cases.service import transition
+
     s_ = settings()
     who = actor_name(actor)
     try:

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from kuzet.cases.cli import ActorOption, actor_name, app, database, err, fail, print_json, settings
 from kuzet.dispatch.records import CHANNELS, DispatchError, DispatchResult
-from kuzet.dispatch.service import retry_dispatches, send_case
 from kuzet.errors import KuzetError
 from kuzet.settings import Settings
-from kuzet.store.db import Database
+
+if TYPE_CHECKING:
+    from kuzet.store.db import Database
 
 
 def _report(results: list[DispatchResult]) -> None:
@@ -77,6 +78,8 @@ def send(
     who = actor_name(actor)
 
     def run(db: Database, s_: Settings) -> list[DispatchResult]:
+        from kuzet.dispatch.service import retry_dispatches, send_case
+
         if not retry:
             assert via is not None
             return [send_case(db, s_, case_id, via, actor=who, target=to)]
@@ -91,6 +94,8 @@ def send(
 @app.command("send-pending")
 def send_pending(actor: ActorOption = None) -> None:
     """Deliver again every pending or failed dispatch of every case (for a timer or cron job)."""
+    from kuzet.dispatch.service import retry_dispatches
+
     who = actor_name(actor)
     _report(_deliveries(lambda db, s_: retry_dispatches(db, s_, actor=who)))
 

@@ -28,9 +28,9 @@ from typing import TextIO
 from kuzet.errors import RegistryError
 from kuzet.link.registry_match import RegistryMatcher
 from kuzet.link.registry_parse import RegistryRowError, own_entry
-from kuzet.records import RegistryEntry
+from kuzet.records import ALLOW_CATEGORIES, RegistryEntry
 
-CATEGORIES = ("licensed_operator", "bank", "media", "official", "other")
+CATEGORIES = ALLOW_CATEGORIES
 MAX_LINE_CHARS = 4096
 MAX_REASON_CHARS = 1000
 

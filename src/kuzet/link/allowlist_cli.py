@@ -20,7 +20,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from kuzet.errors import KuzetError
-from kuzet.link.allowlist import CATEGORIES, AllowEntry, allow_entry, parse_allowlist
+from kuzet.records import ALLOW_CATEGORIES as CATEGORIES
 from kuzet.settings import get_settings
 
 app = typer.Typer(no_args_is_help=True, help="Allow-list of licensed operators and official sources.")
@@ -55,6 +55,7 @@ def add(
     actor: ActorOption = None,
 ) -> None:
     """Add one resource to the allow-list."""
+    from kuzet.link.allowlist import allow_entry
     from kuzet.store.allowlist import add_allow_entries
 
     try:
@@ -73,6 +74,7 @@ def import_file(
     actor: ActorOption = None,
 ) -> None:
     """Import an allow-list file; bad rows are reported with line numbers, re-import adds nothing."""
+    from kuzet.link.allowlist import AllowEntry, parse_allowlist
     from kuzet.store.allowlist import add_allow_entries
 
     if not file.is_file():

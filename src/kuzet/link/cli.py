@@ -11,19 +11,19 @@ from __future__ import annotations
 import json
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from kuzet.errors import KuzetError
-from kuzet.link import queries
-from kuzet.link.networks import network_of
 from kuzet.link.settings import LinkSettings
 from kuzet.settings import get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Networks of linked resources (mirrors).")
 out = Console(highlight=False)
@@ -55,6 +55,8 @@ def _print_json(data: Any) -> None:
 
 
 def _show_network(s: Session, nid: int, as_json: bool) -> None:
+    from kuzet.link import queries
+
     net = queries.detail(s, nid)
     if net is None:
         raise _fail(f"no network {nid}")
@@ -86,6 +88,9 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """A resource's network, a network by id, or the resources that carry an indicator."""
+    from kuzet.link import queries
+    from kuzet.link.networks import network_of
+
     with _session() as s:
         res = queries.find_resource(s, what)
         if res is not None:
@@ -121,6 +126,8 @@ def show(
 @app.command("list")
 def list_networks(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Every network (merged ones are shown under the network that absorbed them)."""
+    from kuzet.link import queries
+
     with _session() as s:
         rows = queries.network_list(s)
     if as_json:
@@ -143,6 +150,8 @@ def path_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The shortest chain of links that ties two resources together."""
+    from kuzet.link import queries
+
     with _session() as s:
         ra, rb = queries.find_resource(s, a), queries.find_resource(s, b)
         if ra is None or rb is None:

@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -83,6 +82,8 @@ def shingles(text: str, words: int = DEFAULT_SCHEME.shingle_words) -> set[str]:
 
 def sketch(text: str, scheme: SketchScheme = DEFAULT_SCHEME) -> Sketch:
     grams = shingles(text, scheme.shingle_words)
+    from datasketch import MinHash  # here, not at import: it pulls in scipy, and every CLI command imports this
+
     m = MinHash(num_perm=scheme.num_perm, seed=scheme.seed, scheme=scheme.permutation)  # type: ignore[arg-type]
     if grams:
         m.update_batch([g.encode("utf-8") for g in sorted(grams)])

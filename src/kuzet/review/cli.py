@@ -10,7 +10,7 @@ import getpass
 import json
 import os
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,9 +19,10 @@ from rich.table import Table
 from sqlalchemy import select
 
 from kuzet.errors import KuzetError
-from kuzet.review.findings import review_finding
 from kuzet.settings import get_settings
-from kuzet.store.models import FindingRow, VerdictRow
+
+if TYPE_CHECKING:
+    from kuzet.store.models import FindingRow
 
 app = typer.Typer(no_args_is_help=True, help="Findings: list them, confirm or dismiss them (audited).")
 err = Console(stderr=True)
@@ -73,6 +74,8 @@ def list_findings(
     limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 200,
 ) -> None:
     """List findings with the detector's and the analyst's label."""
+    from kuzet.store.models import FindingRow, VerdictRow
+
     db = _db()
     with db.session() as s:
         q = select(FindingRow, VerdictRow.label).join(VerdictRow, VerdictRow.id == FindingRow.verdict_id)
@@ -97,6 +100,9 @@ def list_findings(
 
 
 def _decide(finding_id: int, decision: str, actor: str | None, label: str | None, reason: str) -> None:
+    from kuzet.review.findings import review_finding
+    from kuzet.store.models import VerdictRow
+
     who = _actor(actor)
     db = _db()
     try:

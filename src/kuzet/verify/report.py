@@ -16,11 +16,12 @@ import sys
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from kuzet.verify.stats import Report
+if TYPE_CHECKING:
+    from kuzet.verify.stats import Report
 
 app = typer.Typer(no_args_is_help=True)
 FORMATS = ("json", "csv", "xlsx")
