@@ -328,15 +328,16 @@ def registry_import(
         raise _fail(f"no such file: {file}")
     settings = _settings()
     db = _open_db(settings)
-    errors: list[Any] = []
+    bad = 0
 
     def good() -> Any:
+        nonlocal bad
         for item in parse_registry(file):
             if isinstance(item, RegistryEntry):
                 yield item
             else:
-                errors.append(item)
-                if len(errors) <= 20:
+                bad += 1  # counted, not kept: a broken dump can have millions of bad rows
+                if bad <= 20:
                     err.print(f"line {item.line}: {item.reason}", markup=False, highlight=False)
 
     try:
@@ -344,10 +345,10 @@ def registry_import(
             added, present = add_registry_entries(s, good(), origin=str(file))
     except KuzetError as e:
         raise _fail(str(e)) from e
-    if len(errors) > 20:
-        err.print(f"... and {len(errors) - 20} more bad rows")
+    if bad > 20:
+        err.print(f"... and {bad - 20} more bad rows")
     sys.stdout.write(
-        json.dumps({"file": str(file), "added": added, "already_present": present, "bad_rows": len(errors)}) + "\n"
+        json.dumps({"file": str(file), "added": added, "already_present": present, "bad_rows": bad}) + "\n"
     )
 
 
