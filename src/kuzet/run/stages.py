@@ -517,10 +517,15 @@ class Pipeline:
             s.add(case)
             s.flush()
             audit.record(s, "case_opened", "case", case.id, detail={"key": key, "route": decision.route})
-        elif case.registry_entry_id is None and finding.registry_entry_id is not None:
-            # The listed member's own decision is the one a network's notification rests on.
+        elif finding.registry_entry_id is not None and (
+            case.registry_entry_id is None or decision.rule_id == "registry-match"
+        ):
+            # The listed member's own decision is the one a network's notification rests on, and
+            # the case is named after that member rather than after whichever mirror came first.
             case.registry_entry_id = finding.registry_entry_id
             case.legal_basis, case.rule_id = decision.legal_basis, decision.rule_id
+            if network_id and decision.rule_id == "registry-match":
+                case.title = f"{finding.label}: {resource_key} (network {network_id})"
         if finding.created_at is not None and (case.detected_at is None or finding.created_at < case.detected_at):
             case.detected_at = finding.created_at
         case.updated_at = utcnow()
