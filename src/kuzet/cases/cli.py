@@ -19,7 +19,6 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import select
 
 from kuzet.errors import KuzetError
 from kuzet.settings import Settings, get_settings
@@ -73,25 +72,10 @@ def list_cases(
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines on stdout.")] = False,
 ) -> None:
     """List cases with their route, state and number of findings."""
-    from sqlalchemy import func
-
-    from kuzet.store.models import CaseRow, FindingRow
+    from kuzet.cases.service import case_summaries
 
     with database().session() as s:
-        q = (
-            select(CaseRow, func.count(FindingRow.id))
-            .outerjoin(FindingRow, FindingRow.case_id == CaseRow.id)
-            .group_by(CaseRow.id)
-            .order_by(CaseRow.id)
-        )
-        if status:
-            q = q.where(CaseRow.status == status)
-        if route:
-            q = q.where(CaseRow.route == route)
-        rows = [
-            {"id": c.id, "route": c.route, "status": c.status, "title": c.title, "findings": n, "key": c.key}
-            for c, n in s.execute(q)
-        ]
+        rows = case_summaries(s, status=status, route=route)
     if as_json:
         sys.stdout.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
         return

@@ -121,6 +121,24 @@ def transition(
     return case
 
 
+def case_summaries(session: Session, *, status: str | None = None, route: str | None = None) -> list[dict[str, Any]]:
+    """Every case (optionally of one state or route) with its number of findings, by id."""
+    q = (
+        select(CaseRow, func.count(FindingRow.id))
+        .outerjoin(FindingRow, FindingRow.case_id == CaseRow.id)
+        .group_by(CaseRow.id)
+        .order_by(CaseRow.id)
+    )
+    if status:
+        q = q.where(CaseRow.status == status)
+    if route:
+        q = q.where(CaseRow.route == route)
+    return [
+        {"id": c.id, "route": c.route, "status": c.status, "title": c.title, "findings": n, "key": c.key}
+        for c, n in session.execute(q)
+    ]
+
+
 @dataclass
 class CaseView:
     """Everything ``kuzet case show`` and the API print about one case."""

@@ -15,13 +15,11 @@ from typing import Any
 from fastapi import APIRouter, Header, HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
 
-from kuzet.cases import case_view, transition
+from kuzet.cases.service import case_summaries, case_view, transition
 from kuzet.errors import KuzetError
 from kuzet.settings import Settings
 from kuzet.store.db import Database
-from kuzet.store.models import CaseRow, FindingRow
 
 MAX_TEXT = 4000
 
@@ -73,21 +71,7 @@ def cases_router(settings: Settings, database: Database) -> APIRouter:
     @router.get("")
     def list_cases(status: str | None = None, route: str | None = None) -> JSONResponse:
         with database.session() as s:
-            q = (
-                select(CaseRow, func.count(FindingRow.id))
-                .outerjoin(FindingRow, FindingRow.case_id == CaseRow.id)
-                .group_by(CaseRow.id)
-                .order_by(CaseRow.id)
-            )
-            if status:
-                q = q.where(CaseRow.status == status)
-            if route:
-                q = q.where(CaseRow.route == route)
-            rows = [
-                {"id": c.id, "route": c.route, "status": c.status, "title": c.title, "findings": n}
-                for c, n in s.execute(q)
-            ]
-        return JSONResponse(rows)
+            return JSONResponse(case_summaries(s, status=status, route=route))
 
     @router.get("/{case_id}")
     def get_case(case_id: int) -> JSONResponse:
