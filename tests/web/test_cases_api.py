@@ -69,3 +69,34 @@ def test_transitions_and_answers_with_the_tokens_actor(settings: Settings, tmp_p
     assert [e["actor"] for e in case["events"]] == ["ivanova", "petrov", "petrov", "petrov", "petrov"]
     assert case["answers"][0]["reference"] == "№ 5"
     assert client.get("/api/cases/999").status_code == 404
+
+
+def test_case_pages_escape_and_serve_only_known_documents(settings: Settings, tmp_path: Path) -> None:
+    cid = _seed(settings)
+    doc = tmp_path / "referral.docx"
+    doc.write_bytes(b"PK\x03\x04 a document")
+    db = open_database(settings.db_url)
+    with db.session() as s:
+        row = s.get(NotificationRow, 1)
+        assert row is not None
+        row.path = str(doc)
+        s.add(
+            NotificationRow(
+                case_id=cid, kind="criminal_referral", lang="kk", fmt="pdf", path="", sha256="", status="pending"
+            )
+        )
+    db.dispose()
+    client = TestClient(create_app(settings))
+    page = client.get("/cases")
+    assert (
+        page.status_code == 200
+        and "&lt;b&gt;casino.test&lt;/b&gt;" in page.text
+        and "<b>casino.test</b>" not in page.text
+    )
+    detail = client.get(f"/cases/{cid}")
+    assert detail.status_code == 200 and "/documents/1" in detail.text and "ожидает PDF" in detail.text
+    got = client.get("/documents/1")
+    assert got.status_code == 200 and got.content == doc.read_bytes()
+    assert client.get("/documents/2").status_code == 404  # pending: no file yet
+    assert client.get("/documents/99").status_code == 404
+    assert client.get("/cases/99").status_code == 404

@@ -142,6 +142,49 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     def api_findings() -> JSONResponse:
         return JSONResponse(finding_rows(limit=5000))
 
+    @app.get("/cases", response_class=HTMLResponse)
+    def cases_page(request: Request) -> Response:
+        from kuzet.cases.service import case_summaries
+
+        with database.session() as s:
+            rows = case_summaries(s)
+        return templates.TemplateResponse(request, "cases.html", {"cases": rows})
+
+    @app.get("/cases/{case_id}", response_class=HTMLResponse)
+    def case_page(request: Request, case_id: int) -> Response:
+        from kuzet.cases.service import case_view
+        from kuzet.errors import CaseError
+
+        with database.session() as s:
+            try:
+                view = case_view(s, case_id)
+            except CaseError as e:
+                raise HTTPException(404, "no such case") from e
+            docs = list(
+                s.execute(
+                    select(NotificationRow).where(NotificationRow.case_id == case_id).order_by(NotificationRow.id)
+                ).scalars()
+            )
+        ctx = {"c": view, "docs": docs, "ttb": view.time_to_block_s}
+        return templates.TemplateResponse(request, "case.html", ctx)
+
+    @app.get("/documents/{doc_id}")
+    def document_file(doc_id: int) -> Response:
+        """A drafted document, found by its row (never by a path from the request)."""
+        with database.session() as s:
+            n = s.get(NotificationRow, doc_id)
+            if n is None or n.status == "pending" or not n.path:
+                raise HTTPException(404, "no such document")
+            path = Path(n.path)
+        if not path.is_file():
+            raise HTTPException(404, "no such document")
+        media = (
+            "application/pdf"
+            if path.suffix == ".pdf"
+            else ("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        )
+        return FileResponse(path, media_type=media, filename=path.name)
+
     @app.get("/evidence/{bundle_id}/{name}")
     def evidence_file(bundle_id: int, name: str) -> Response:
         with database.session() as s:
