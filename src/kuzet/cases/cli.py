@@ -8,11 +8,8 @@ case's history and the audit log.
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 import sys
-from datetime import datetime
 from typing import Annotated, Any
 
 import typer
@@ -20,49 +17,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from kuzet.cli_common import actor_name, database, err, fail, print_json, settings
 from kuzet.errors import KuzetError
-from kuzet.settings import Settings, get_settings
 
 app = typer.Typer(no_args_is_help=True, help="Cases: review, approve, draft, send, answers, re-checks.")
-err = Console(stderr=True)
 
 ActorOption = Annotated[str | None, typer.Option(help="Who acts (default: KUZET_ACTOR or the login name).")]
 ReasonOption = Annotated[str, typer.Option(help="Why (kept in the case history and the audit log).")]
-
-
-def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
-    return typer.Exit(code)
-
-
-def actor_name(given: str | None) -> str:
-    return given or os.environ.get("KUZET_ACTOR") or getpass.getuser()
-
-
-def settings() -> Settings:
-    try:
-        return get_settings()
-    except KuzetError as e:
-        raise fail(str(e)) from e
-
-
-def database(s: Settings | None = None) -> Any:
-    from kuzet.store.db import open_database
-
-    try:
-        return open_database((s or settings()).db_url)
-    except KuzetError as e:
-        raise fail(str(e)) from e
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
-
-
-def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default) + "\n")
 
 
 @app.command("list")

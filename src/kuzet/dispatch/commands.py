@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from kuzet.cases.cli import ActorOption, actor_name, app, database, err, fail, print_json, settings
+from kuzet.cases.cli import ActorOption, app
+from kuzet.cli_common import actor_name, database, err, fail, print_json, settings
 from kuzet.dispatch.records import CHANNELS, DispatchError, DispatchResult
 from kuzet.errors import KuzetError
 from kuzet.settings import Settings

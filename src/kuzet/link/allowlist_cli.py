@@ -6,9 +6,7 @@ actor (``--actor``, else ``KUZET_ACTOR``, else the login name).
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,32 +17,13 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
+from kuzet.cli_common import actor_name, database, err, fail
 from kuzet.errors import KuzetError
 from kuzet.records import ALLOW_CATEGORIES as CATEGORIES
-from kuzet.settings import get_settings
 
 app = typer.Typer(no_args_is_help=True, help="Allow-list of licensed operators and official sources.")
-err = Console(stderr=True)
 ActorOption = Annotated[str | None, typer.Option(help="Who changes it (default: KUZET_ACTOR or the login name).")]
 MAX_REPORTED = 20
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
-    return typer.Exit(code)
-
-
-def _actor(given: str | None) -> str:
-    return given or os.environ.get("KUZET_ACTOR") or getpass.getuser()
-
-
-def _db() -> Any:
-    from kuzet.store.db import open_database
-
-    try:
-        return open_database(get_settings().db_url)
-    except KuzetError as e:
-        raise _fail(str(e)) from e
 
 
 @app.command()
@@ -61,9 +40,9 @@ def add(
     try:
         entry = allow_entry(resource, category, reason)
     except KuzetError as e:
-        raise _fail(str(e)) from e
-    who = _actor(actor)
-    with _db().session() as s:
+        raise fail(str(e)) from e
+    who = actor_name(actor)
+    with database().session() as s:
         added, _ = add_allow_entries(s, [entry], origin="manual", actor=who)
     sys.stdout.write(json.dumps({"added": added, "resource": entry.resource, "category": entry.category}) + "\n")
 
@@ -78,7 +57,7 @@ def import_file(
     from kuzet.store.allowlist import add_allow_entries
 
     if not file.is_file():
-        raise _fail(f"no such file: {file}")
+        raise fail(f"no such file: {file}")
     bad = 0
 
     def good() -> Any:
@@ -92,10 +71,10 @@ def import_file(
                 err.print(f"line {item.line}: {item.reason}", markup=False, highlight=False)
 
     try:
-        with _db().session() as s:
-            added, present = add_allow_entries(s, good(), origin=str(file), actor=_actor(actor))
+        with database().session() as s:
+            added, present = add_allow_entries(s, good(), origin=str(file), actor=actor_name(actor))
     except KuzetError as e:
-        raise _fail(str(e)) from e
+        raise fail(str(e)) from e
     if bad > MAX_REPORTED:
         err.print(f"... and {bad - MAX_REPORTED} more bad rows")
     sys.stdout.write(
@@ -108,7 +87,7 @@ def list_entries(as_json: Annotated[bool, typer.Option("--json", help="JSON line
     """List the allow-list."""
     from kuzet.store.models import AllowEntryRow
 
-    with _db().session() as s:
+    with database().session() as s:
         rows = [
             {
                 "resource": r.resource,
@@ -138,9 +117,9 @@ def remove(
     from kuzet.store.allowlist import remove_allow_entries
 
     if not reason.strip():
-        raise _fail("removing an allow-list entry needs a reason")
-    with _db().session() as s:
-        n = remove_allow_entries(s, resource, actor=_actor(actor), reason=reason)
+        raise fail("removing an allow-list entry needs a reason")
+    with database().session() as s:
+        n = remove_allow_entries(s, resource, actor=actor_name(actor), reason=reason)
     sys.stdout.write(json.dumps({"removed": n, "resource": resource}) + "\n")
     if not n:
         raise typer.Exit(1)

@@ -6,9 +6,7 @@ or, failing that, ``KUZET_ACTOR`` or the login name, and is written into the aud
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -18,40 +16,16 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
+from kuzet.cli_common import actor_name, database, fail
 from kuzet.errors import KuzetError
-from kuzet.settings import get_settings
 
 if TYPE_CHECKING:
     from kuzet.store.models import FindingRow
 
 app = typer.Typer(no_args_is_help=True, help="Findings: list them, confirm or dismiss them (audited).")
-err = Console(stderr=True)
 out = Console()
 
 ActorOption = Annotated[str | None, typer.Option(help="Who decides (default: KUZET_ACTOR or the login name).")]
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
-    return typer.Exit(code)
-
-
-def _actor(given: str | None) -> str:
-    if given:
-        return given
-    try:
-        return os.environ.get("KUZET_ACTOR") or getpass.getuser()
-    except (KeyError, OSError):
-        return ""
-
-
-def _db() -> Any:
-    from kuzet.store.db import open_database
-
-    try:
-        return open_database(get_settings().db_url)
-    except KuzetError as e:
-        raise _fail(str(e)) from e
 
 
 def _row(f: FindingRow, detector_label: str | None) -> dict[str, Any]:
@@ -76,7 +50,7 @@ def list_findings(
     """List findings with the detector's and the analyst's label."""
     from kuzet.store.models import FindingRow, VerdictRow
 
-    db = _db()
+    db = database()
     with db.session() as s:
         q = select(FindingRow, VerdictRow.label).join(VerdictRow, VerdictRow.id == FindingRow.verdict_id)
         if status:
@@ -103,15 +77,15 @@ def _decide(finding_id: int, decision: str, actor: str | None, label: str | None
     from kuzet.review.findings import review_finding
     from kuzet.store.models import VerdictRow
 
-    who = _actor(actor)
-    db = _db()
+    who = actor_name(actor)
+    db = database()
     try:
         with db.session() as s:
             f = review_finding(s, finding_id, decision, actor=who, label=label, reason=reason)  # type: ignore[arg-type]
             vl = s.get(VerdictRow, f.verdict_id)
             row = _row(f, vl.label if vl else None)
     except KuzetError as e:
-        raise _fail(str(e)) from e
+        raise fail(str(e)) from e
     sys.stdout.write(json.dumps({**row, "actor": who}, ensure_ascii=False) + "\n")
 
 

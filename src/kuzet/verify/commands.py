@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from kuzet.cases.cli import actor_name, app, database, fail, print_json, settings
+from kuzet.cases.cli import app
+from kuzet.cli_common import actor_name, database, fail, print_json, settings
 from kuzet.errors import KuzetError
 
 
