@@ -131,9 +131,37 @@ def test_normalize_offsets_point_into_original() -> None:
 def test_normalize_clean_text_has_no_obfuscation() -> None:
     norm = normalize("Обычное сообщение в чате про погоду.")
     assert norm.obfuscation_score == 0
-    assert norm.offsets == list(range(len(norm.text)))
+    assert list(norm.offsets) == list(range(len(norm.text)))
 
 
 def test_normalize_bounds_huge_input() -> None:
     norm = normalize("а" * 1_000_000)
     assert len(norm.text) <= 200_000
+
+
+def test_fast_gates_never_skip_a_step_the_full_patterns_would_run() -> None:
+    """The cheap pre-checks in front of the split, repeat and script-boundary steps are
+    necessary conditions of the exact patterns: random text built from letters of both
+    scripts, separators, emoji and digits never matches a pattern without its gate."""
+    import random
+
+    from kuzet.detect import normalize as n
+
+    alphabet = list("казиноcasinoКАЗabc") + list(" .-_*·•|/+~\t") + ["🎰", "\ufe0f", "0", "1", "«", "é", "ѕ", "Ꭺ"]
+    rng = random.Random(7)
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 24)))
+        if n._SPLIT_RE.search(text):
+            assert n._SPLIT_GATE_RE.search(text), text
+        if n._SPLIT3_RE.search(text):
+            assert n._SPLIT3_GATE_RE.search(text), text
+        if n._REPEAT_RE.search(text):
+            assert any(n._LETTER_RE.match(m.group(1)) for m in n._TRIPLE_RE.finditer(text)), text
+        assert n._script_boundary(text) == (n._SCRIPT_BOUNDARY_RE.search(text) is not None), text
+
+
+def test_every_look_alike_letter_is_seen_by_the_rare_character_scan() -> None:
+    from kuzet.detect import normalize as n
+    from kuzet.detect.homoglyphs import latin_skeleton
+
+    assert all(n._RARE_CHAR_RE.match(ch) for ch in latin_skeleton())

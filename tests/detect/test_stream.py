@@ -97,3 +97,34 @@ def test_evaluate_without_labelled_rows_is_an_error(tmp_path: Path) -> None:
     path.write_text('{"text": "no label"}\n', encoding="utf-8")
     with pytest.raises(DetectError):
         evaluate(path, False)
+
+
+def test_output_does_not_depend_on_string_hashing() -> None:
+    """Words in the Russian and the Kazakh lexicon alike ("пирамида") are credited to the same
+    file in every run: two processes with different hash seeds write identical output."""
+    import os
+    import subprocess
+    import sys
+
+    lines = "".join(
+        json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n"
+        for i, t in enumerate(
+            [
+                "Суд приговорил организаторов финансовой пирамиды к 6 годам.",
+                "Қаржы пирамидасы туралы ескерту: табыс кепілдігі жоқ, казино ставкалары.",
+                "Пассивный доход 3% в день, реферальная программа на 5 уровней.",
+            ]
+        )
+    )
+    code = (
+        "import sys; from kuzet.detect.stream import classify_stream; "
+        "classify_stream(sys.stdin, sys.stdout, sys.stderr)"
+    )
+    outs = []
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        res = subprocess.run(
+            [sys.executable, "-c", code], input=lines, capture_output=True, text=True, env=env, timeout=120, check=True
+        )
+        outs.append(res.stdout)
+    assert outs[0] and outs[0] == outs[1] == outs[2]

@@ -223,16 +223,21 @@ def is_cyrillic_word(word: str) -> bool:
 
 @lru_cache(maxsize=200_000)
 def word_keys(word: str) -> tuple[str, ...]:
-    """Every form a lexicon entry may be keyed by, for one lower-cased token."""
-    keys = {word}
+    """Every form a lexicon entry may be keyed by, for one lower-cased token.
+
+    In a fixed order (not a set's): the order decides which of two equal entries (the same word
+    in the Russian and the Kazakh file) a match is credited to, and that must not change between
+    runs with Python's per-process string hashing.
+    """
+    keys = [word]
     if is_cyrillic_word(word):
-        keys.add(ru_lemma(word))
-        keys.add(kk_stem(word))
+        keys.append(ru_lemma(word))
+        keys.append(kk_stem(word))
     elif word.isascii() and word.isalpha():
-        keys.add(en_stem(word))
+        keys.append(en_stem(word))
         if len(word) >= 4:
-            keys.add(ru_lemma(to_cyrillic(word)))
-    return tuple(keys)
+            keys.append(ru_lemma(to_cyrillic(word)))
+    return tuple(dict.fromkeys(keys))
 
 
 def entry_key(word: str, lang: str) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from kuzet.detect.homoglyphs import (
@@ -28,7 +28,7 @@ from kuzet.detect.homoglyphs import (
 )
 from kuzet.detect.morph import is_known_ru
 
-Step = tuple[str, list[int], int]
+Step = tuple[str, Sequence[int], int]
 
 # Zero-width and other invisible characters: ZW(N)J, ZWSP, word joiner, BOM, soft hyphen,
 # bidi marks and isolates, Mongolian vowel separator, Hangul fillers, variation selectors, tags.
@@ -47,16 +47,40 @@ _SPLIT_RE = re.compile(rf"(?<!{_LETTER})({_LETTER})({_SEP})(?:{_LETTER}\2){{2,}}
 _SPLIT3_RE = re.compile(
     rf"(?<!{_LETTER})({_LETTER})([\-*_·•|~]|[\u2600-\u27bf\U0001f300-\U0001faff]\ufe0f?){_LETTER}\2{_LETTER}(?!{_LETTER})"
 )
+# Cheap necessary conditions for the two patterns above (each match of a pattern contains a
+# match of its gate), checked first because most texts have no split word: the patterns begin
+# with a lookbehind, so the regex engine tries them at every position, while the gates begin with
+# a separator and are only tried where one stands. \ufe0f is in the class because an emoji
+# separator may carry it.
+_SEPC = "[ \t.\\-_*·•|/+~\u2600-\u27bf\U0001f300-\U0001faff\ufe0f]"
+_SPLIT_GATE_RE = re.compile(rf"{_SEPC}{_LETTER}{_SEPC}{{1,3}}{_LETTER}{_SEPC}")
+_SPLIT3_GATE_RE = re.compile(
+    rf"[\-*_·•|~\u2600-\u27bf\U0001f300-\U0001faff]\ufe0f?{_LETTER}[\-*_·•|~\u2600-\u27bf\U0001f300-\U0001faff]"
+)
 _WORD_RE = re.compile(rf"{_LETTER}+")
+_LETTER_RE = re.compile(_LETTER)
 _NOT_CYRILLIC_RE = re.compile(r"[^\u0400-\u052f]")
 # A Cyrillic letter touching a non-Cyrillic letter: the only place folding can matter, apart
 # from words written wholly in exotic look-alikes (checked separately).
 _SCRIPT_BOUNDARY_RE = re.compile(r"[\u0400-\u052f][^\W\d_\u0400-\u052f]|[^\W\d_\u0400-\u052f][\u0400-\u052f]")
+# The same boundary looked for fast: a Cyrillic letter next to anything but ASCII non-letters
+# and Cyrillic (plain ranges, which the engine scans in C); each hit is then checked with the
+# exact pattern above, since most hits are punctuation ("казино»").
+# Characters outside ASCII, Cyrillic, punctuation, currency signs, arrows, box drawing and
+# emoji: the only ones that can be in the look-alike table (a test keeps that true). A class
+# of the table's thousand letters themselves is slower to scan than the text is long.
+_RARE_CHAR_RE = re.compile(
+    "[^\x00-\x7f\u0400-\u052f\u2000-\u206f\u20a0-\u20cf\u2190-\u21ff\u2500-\u27bf\U0001f300-\U0001faff]"
+)
+_CYR_OTHER_RE = re.compile(r"[\u0400-\u052f][^\x00-\x40\x5b-\x60\x7b-\x7f\u0400-\u052f]")
+_OTHER_CYR_RE = re.compile(r"[^\x00-\x40\x5b-\x60\x7b-\x7f\u0400-\u052f][\u0400-\u052f]")
 # Digits and symbols standing for letters: inside a word (letters on both sides), or one
 # trailing 0 after four letters ("казин0"). Leading digits are left alone: "1xbet", "5ти".
-_LEET_CHAR_RE = re.compile(r"[^\W\d_][013456@$]")
 _LEET_RE = re.compile(r"[013456@$]+")
 _REPEAT_RE = re.compile(rf"({_LETTER})\1{{2,}}")
+# Any character three times: scanned about ten times faster than _REPEAT_RE, which only runs
+# when one of these is a letter.
+_TRIPLE_RE = re.compile(r"(.)\1\1", re.DOTALL)
 
 _LEET_CYRILLIC = {"0": "о", "3": "з", "4": "ч", "6": "б", "@": "а", "$": "с"}
 _LEET_LATIN = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "@": "a", "$": "s"}
@@ -67,7 +91,7 @@ class NormalizedText:
     """Normalised text with ``offsets[i]`` = index in ``original`` of ``text[i]``."""
 
     text: str
-    offsets: list[int]
+    offsets: Sequence[int]  # a range while no step has moved a character
     original: str
     obfuscation: dict[str, int] = field(default_factory=dict)
 
@@ -87,15 +111,19 @@ class NormalizedText:
 
 
 def _rewrite(
-    text: str, offsets: list[int], regex: re.Pattern[str], fn: Callable[[re.Match[str]], tuple[str, list[int]]]
+    text: str,
+    offsets: Sequence[int],
+    regex: re.Pattern[str] | Iterable[re.Match[str]],
+    fn: Callable[[re.Match[str]], tuple[str, list[int]]],
 ) -> Step:
-    """Apply ``fn`` to every match; ``fn`` returns the replacement and, for each of its
-    characters, the index within the match whose offset it inherits."""
+    """Apply ``fn`` to every match (of ``regex``, or the matches given, in order); ``fn``
+    returns the replacement and, for each of its characters, the index within the match whose
+    offset it inherits."""
     parts: list[str] = []
     new_offsets: list[int] = []
     pos = 0
     changed = 0
-    for m in regex.finditer(text):
+    for m in regex.finditer(text) if isinstance(regex, re.Pattern) else regex:
         repl, keep = fn(m)
         if repl == m.group(0):
             continue
@@ -113,7 +141,7 @@ def _rewrite(
     return "".join(parts), new_offsets, changed
 
 
-def unicode_forms(text: str, offsets: list[int]) -> Step:
+def unicode_forms(text: str, offsets: Sequence[int]) -> Step:
     """NFKC: full-width, mathematical and circled letters become plain letters."""
     if text.isascii() or unicodedata.is_normalized("NFKC", text):
         return text, offsets, 0
@@ -126,14 +154,14 @@ def unicode_forms(text: str, offsets: list[int]) -> Step:
     return _rewrite(text, offsets, pattern, lambda m: (table[m.group(0)], [0] * len(table[m.group(0)])))
 
 
-def strip_invisible(text: str, offsets: list[int]) -> Step:
+def strip_invisible(text: str, offsets: Sequence[int]) -> Step:
     """Delete zero-width and other invisible characters."""
     if text.isascii():
         return text, offsets, 0
     return _rewrite(text, offsets, _INVISIBLE_RE, lambda m: ("", []))
 
 
-def join_split_letters(text: str, offsets: list[int]) -> Step:
+def join_split_letters(text: str, offsets: Sequence[int]) -> Step:
     """Join letters split by spaces, dots, dashes or emoji: "к а з и н о" -> "казино"."""
 
     def fn(m: re.Match[str]) -> tuple[str, list[int]]:
@@ -154,8 +182,11 @@ def join_split_letters(text: str, offsets: list[int]) -> Step:
                 return repl, list(range(first)) + inner + list(range(last, len(s)))
         return "".join(s[i] for i in keep), keep
 
-    text, offsets, n = _rewrite(text, offsets, _SPLIT_RE, fn)
-    text, offsets, n3 = _rewrite(text, offsets, _SPLIT3_RE, fn)
+    n = n3 = 0
+    if _SPLIT_GATE_RE.search(text) is not None:
+        text, offsets, n = _rewrite(text, offsets, _SPLIT_RE, fn)
+    if _SPLIT3_GATE_RE.search(text) is not None:
+        text, offsets, n3 = _rewrite(text, offsets, _SPLIT3_RE, fn)
     return text, offsets, n + n3
 
 
@@ -201,7 +232,7 @@ def fold_word(word: str, default_script: str = "cyrillic") -> str:
     return "".join(CYRILLIC_TO_LATIN.get(ch, ch) if is_cyrillic(ch) else skeleton.get(ch, ch) for ch in word)
 
 
-def fold_homoglyphs(text: str, offsets: list[int]) -> tuple[str, list[int], int, int]:
+def fold_homoglyphs(text: str, offsets: Sequence[int]) -> tuple[str, Sequence[int], int, int]:
     """Fold Latin/Greek/small-capital look-alikes inside Cyrillic words and back.
 
     Returns the text, offsets, the number of letters changed and the number of mixed-script words.
@@ -209,7 +240,7 @@ def fold_homoglyphs(text: str, offsets: list[int]) -> tuple[str, list[int], int,
     if text.isascii():
         return text, offsets, 0, 0
     skeleton = latin_skeleton()
-    if _SCRIPT_BOUNDARY_RE.search(text) is None and not any(ch in skeleton for ch in set(text)):
+    if not _script_boundary(text) and not any(m.group() in skeleton for m in _RARE_CHAR_RE.finditer(text)):
         return text, offsets, 0, 0
     default = _dominant_script(text)
     chars: list[str] | None = None
@@ -239,7 +270,16 @@ def fold_homoglyphs(text: str, offsets: list[int]) -> tuple[str, list[int], int,
     return "".join(chars), offsets, letters, mixed
 
 
-def case_fold(text: str, offsets: list[int]) -> Step:
+def _script_boundary(text: str) -> bool:
+    """``_SCRIPT_BOUNDARY_RE.search(text) is not None``, found faster."""
+    for fast in (_CYR_OTHER_RE, _OTHER_CYR_RE):
+        for m in fast.finditer(text):
+            if _SCRIPT_BOUNDARY_RE.match(text, m.start()) is not None:
+                return True
+    return False
+
+
+def case_fold(text: str, offsets: Sequence[int]) -> Step:
     """Unicode case folding; only expanding letters (ß, İ) need the per-character path."""
     folded = text.casefold()
     if len(folded) == len(text):
@@ -253,9 +293,11 @@ def case_fold(text: str, offsets: list[int]) -> Step:
     return "".join(out), new_offsets, 0
 
 
-def replace_leet(text: str, offsets: list[int]) -> Step:
+def replace_leet(text: str, offsets: Sequence[int]) -> Step:
     """Digits and symbols inside words stand for letters: "к0нтора" -> "контора", "c4sino"."""
-    if _LEET_CHAR_RE.search(text) is None:
+    # Only a run right after a letter can be rewritten (both cases below need one there).
+    runs = [m for m in _LEET_RE.finditer(text) if m.start() and text[m.start() - 1].isalpha()]
+    if not runs:
         return text, offsets, 0
 
     def fn(m: re.Match[str]) -> tuple[str, list[int]]:
@@ -277,15 +319,17 @@ def replace_leet(text: str, offsets: list[int]) -> Step:
         repl = "".join(table.get(ch, ch) for ch in m.group(0))
         return repl, list(range(len(repl)))
 
-    return _rewrite(text, offsets, _LEET_RE, fn)
+    return _rewrite(text, offsets, runs, fn)
 
 
 _WORD_AROUND_RE = re.compile(r"\w*")
 
 
-def collapse_repeats(text: str, offsets: list[int]) -> Step:
+def collapse_repeats(text: str, offsets: Sequence[int]) -> Step:
     """Three or more of the same letter become one ("кааазино" -> "казино"), or two where the
     word is a known Russian word only with the double letter ("пасссивный" -> "пассивный")."""
+    if not any(_LETTER_RE.match(m.group(1)) for m in _TRIPLE_RE.finditer(text)):
+        return text, offsets, 0
 
     def fn(m: re.Match[str]) -> tuple[str, list[int]]:
         ch = m.group(1)
@@ -312,7 +356,7 @@ def normalize(text: str) -> NormalizedText:
     original = text
     if len(text) > MAX_NORMALIZE_CHARS:
         text = text[:MAX_NORMALIZE_CHARS]
-    offsets = list(range(len(text)))
+    offsets: Sequence[int] = range(len(text))
     stats: dict[str, int] = {}
     text, offsets, stats["nfkc"] = unicode_forms(text, offsets)
     text, offsets, stats["invisible"] = strip_invisible(text, offsets)

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+import orjson
+
 from kuzet.detect.detector import Detector
 from kuzet.detect.metrics import classification_report
 from kuzet.detect.obfuscate import obfuscate as obfuscate_text
@@ -43,10 +45,28 @@ def _lines(inp: TextIO) -> Iterator[tuple[str | None, str | None]]:
         yield line, None
 
 
+def _loads(line: str) -> Any:
+    """orjson for speed; the standard parser for what orjson refuses and Python accepts
+    (escaped lone surrogates, integers beyond 64 bits), so that no line the old reader took is lost."""
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return json.loads(line)
+
+
+def _dumps(obj: Any) -> str:
+    """One JSON line; orjson writes UTF-8 as is (like ``ensure_ascii=False``) about ten times
+    faster than ``json.dumps``, which remains the fallback for what orjson refuses."""
+    try:
+        return orjson.dumps(obj).decode("utf-8")
+    except TypeError:
+        return json.dumps(obj, ensure_ascii=False)
+
+
 def _parse(line: str) -> tuple[Any, tuple[str, str, str] | None, str | None]:
     """``(id, (text, title, image_text), None)`` or ``(id, None, error)``."""
     try:
-        obj = json.loads(line)
+        obj = _loads(line)
     except ValueError as exc:
         return None, None, f"not JSON: {exc}"
     if not isinstance(obj, dict):
@@ -117,10 +137,10 @@ def classify_stream(inp: TextIO, out: TextIO, err: TextIO, *, detector: Detector
             verdicts, failure = iter(()), f"detection failed: {type(exc).__name__}: {exc}"
         for doc_id, doc, error in pending:
             if doc is not None and failure is None:
-                out.write(json.dumps(verdict_json(doc_id, next(verdicts)), ensure_ascii=False) + "\n")
+                out.write(_dumps(verdict_json(doc_id, next(verdicts))) + "\n")
                 continue
             bad += 1
-            out.write(json.dumps({"id": doc_id, "error": error or failure}, ensure_ascii=False) + "\n")
+            out.write(_dumps({"id": doc_id, "error": error or failure}) + "\n")
         pending.clear()
 
     lineno = 0
@@ -151,7 +171,7 @@ def read_labelled(path: Path) -> tuple[list[dict[str, Any]], int]:
                 skipped += too_long is not None
                 continue
             try:
-                obj = json.loads(line)
+                obj = _loads(line)
             except ValueError:
                 skipped += 1
                 continue
