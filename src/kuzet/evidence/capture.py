@@ -128,20 +128,17 @@ _HIGHLIGHT_JS = """(post) => {
   wrap.scrollIntoView({block: 'center', inline: 'nearest'});
   return true;
 }"""
-# One step per poll of ``page.wait_for_function`` (``SCROLL_PAUSE_MS`` apart), so the scroll is
-# bounded by a timeout like everything else; the state lives on the argument object, which
-# Playwright keeps for every poll of one wait.
-_SCROLL_JS = """(s) => {
+# One scroll step (``CaptureService._scroll``): the state travels in the argument, not in the page.
+_SCROLL_STEP_JS = """(s) => {
   const doc = document.scrollingElement || document.documentElement;
-  if (!doc) return {steps: 0, height: 0};
-  s.y = s.y || 0; s.steps = s.steps || 0;
+  if (!doc) return {done: true, height: 0};
   const h = Math.min(doc.scrollHeight, s.maxHeight);
   if (s.steps >= s.maxSteps || s.y + window.innerHeight >= h) {
     window.scrollTo(0, 0);
-    return {steps: s.steps, height: doc.scrollHeight};
+    return {done: true, height: doc.scrollHeight};
   }
-  s.y += window.innerHeight; window.scrollTo(0, s.y); s.steps++;
-  return false;
+  const y = s.y + window.innerHeight; window.scrollTo(0, y);
+  return {done: false, y: y};
 }"""
 # Read through the page's CDP session (pagecdp), in the page's own world.
 _TEXT_EXPR = "document.body ? document.body.innerText : ''"
@@ -730,10 +727,13 @@ class CaptureService:
 
     def _settle(self, page: Page, cdp: CDPSession, run: _Run) -> None:
         """Make sure the page's script is not wedged, stop pending loads, scroll for lazy content."""
+        reader = PageReader(cdp)
         try:
-            # Interval polling evaluates at once (raf polling would wait for a frame first).
-            page.wait_for_function("() => true", timeout=LIVENESS_PROBE_S * 1000, polling=1000)
-        except PlaywrightError:
+            # One Runtime.evaluate with a deadline. Not ``page.wait_for_function``: that first
+            # builds Playwright's injected script in the page (measured: about 100 ms of wall
+            # and CPU per capture, mostly compiling it in the renderer).
+            reader.evaluate("1", timeout_s=LIVENESS_PROBE_S)
+        except (PlaywrightError, EvidenceError):
             # A script that never yields (while(1) alert() loops, busy loops) would hang every
             # later step; stop it and keep scripts off, noting that in the manifest.
             try:
@@ -754,23 +754,35 @@ class CaptureService:
         run.lazy_pending = set()
         run.watch_lazy = True
         try:
-            handle = page.wait_for_function(
-                _SCROLL_JS,
-                arg={"maxHeight": run.max_height, "maxSteps": MAX_SCROLL_STEPS},
-                polling=SCROLL_PAUSE_MS,
-                timeout=run.ms(SCROLL_TIMEOUT_S),
-            )
-            res = handle.json_value()
-            handle.dispose()
-            if res and res.get("steps") and run.requests > before:
+            steps = self._scroll(page, reader, run)
+            if steps and run.requests > before:
                 # Scrolling woke lazy content; let its requests land.
                 self._wait_lazy(page, run)
-        except PlaywrightError as e:
+        except (PlaywrightError, EvidenceError) as e:
             run.notes.append(f"scrolling for lazy content failed: {_err(e)}")
-            with contextlib.suppress(PlaywrightError):  # bounded: back to the top if the page lets us
-                page.wait_for_function("() => { window.scrollTo(0, 0); return true; }", timeout=1000)
+            with contextlib.suppress(PlaywrightError, EvidenceError):  # bounded: back to the top if the page lets us
+                reader.evaluate("window.scrollTo(0, 0)", timeout_s=1.0)
         finally:
             run.watch_lazy = False
+
+    @staticmethod
+    def _scroll(page: Page, reader: PageReader, run: _Run) -> int:
+        """Scroll down one viewport per step, ``SCROLL_PAUSE_MS`` apart, until the bottom (capped
+        at ``max_height`` and ``MAX_SCROLL_STEPS``), then back to the top; the number of steps.
+        A page no taller than the viewport takes one evaluation and no pause. Every step is one
+        Runtime.evaluate with a deadline; the whole scroll is bounded by ``SCROLL_TIMEOUT_S``."""
+        end = time.monotonic() + min(SCROLL_TIMEOUT_S, max(0.5, run.remaining()))
+        y = steps = 0
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise EvidenceError(f"scrolling took longer than {SCROLL_TIMEOUT_S:.0f} s")
+            state = {"y": y, "steps": steps, "maxHeight": run.max_height, "maxSteps": MAX_SCROLL_STEPS}
+            res = reader.evaluate(f"({_SCROLL_STEP_JS})({json.dumps(state)})", timeout_s=max(0.5, left))
+            if not isinstance(res, dict) or res.get("done"):
+                return steps
+            y, steps = int(res.get("y") or 0), steps + 1
+            page.wait_for_timeout(SCROLL_PAUSE_MS)
 
     @staticmethod
     def _wait_lazy(page: Page, run: _Run) -> None:

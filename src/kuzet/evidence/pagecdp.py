@@ -9,7 +9,8 @@ reach of the page's scripts), values such as the text from one ``Runtime.evaluat
 world (as ``page.evaluate`` would), and the PDF from one ``Page.printToPDF`` with Playwright's own
 parameters for ``format="A4", print_background=True`` (Playwright reads it back in IO.read chunks).
 
-None of these calls has a timeout of its own; the capture's watchdog covers a wedged renderer.
+Only ``evaluate`` takes a deadline (``timeout_s``); for the rest the capture's watchdog covers a
+wedged renderer.
 """
 
 from __future__ import annotations
@@ -63,9 +64,15 @@ class PageReader:
     def __init__(self, cdp: CDPSession) -> None:
         self.cdp = cdp
 
-    def evaluate(self, expression: str) -> Any:
-        """The JSON value of ``expression`` in the page's main world; a script error is an EvidenceError."""
-        res: dict[str, Any] = self.cdp.send("Runtime.evaluate", {"expression": expression, "returnByValue": True})
+    def evaluate(self, expression: str, *, timeout_s: float | None = None) -> Any:
+        """The JSON value of ``expression`` in the page's main world; a script error is an EvidenceError.
+        With ``timeout_s``, a page whose script never yields makes it raise Playwright's TimeoutError
+        instead of waiting for ever."""
+        params = {"expression": expression, "returnByValue": True}
+        if timeout_s is None:
+            res: dict[str, Any] = self.cdp.send("Runtime.evaluate", params)
+        else:
+            res = self.cdp.send("Runtime.evaluate", params, timeout=timeout_s * 1000)
         if "exceptionDetails" in res:
             details = res["exceptionDetails"]
             text = (details.get("exception") or {}).get("description") or details.get("text") or "error"
