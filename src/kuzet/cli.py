@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 
 from kuzet import __version__
+from kuzet.detect.cli import classify
 from kuzet.errors import KuzetError
 from kuzet.settings import Settings, get_settings
 
@@ -178,25 +179,8 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
-@app.command()
-def classify(
-    file: Annotated[str, typer.Argument(help="JSONL file with `id` and `text`, or - for stdin.")] = "-",
-) -> None:
-    """Classify JSONL texts: one JSON line out per line in (`id`, `label`, `score`, `scores`, `signals`)."""
-    from kuzet.detect.stream import classify_stream
-
-    try:
-        if file == "-":
-            code = classify_stream(sys.stdin, sys.stdout, sys.stderr)
-        else:
-            path = Path(file)
-            if not path.is_file():
-                raise _fail(f"no such file: {file}")
-            with path.open(encoding="utf-8", errors="replace") as inp:
-                code = classify_stream(inp, sys.stdout, sys.stderr)
-    except KuzetError as e:
-        raise _fail(str(e)) from e
-    raise typer.Exit(code)
+# Defined with the detector so that ``kuzet.entry`` can run it without importing this module.
+app.command()(classify)
 
 
 @app.command(name="eval")

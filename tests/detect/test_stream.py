@@ -128,3 +128,26 @@ def test_output_does_not_depend_on_string_hashing() -> None:
         )
         outs.append(res.stdout)
     assert outs[0] and outs[0] == outs[1] == outs[2]
+
+
+def test_classify_command_starts_without_the_rest_of_the_cli(tmp_path: Path) -> None:
+    """``kuzet classify`` goes through ``kuzet.entry`` without importing settings, SQLAlchemy or
+    the other commands (start-up is part of what a streaming user waits for)."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": 1, "text": "Онлайн казино, бонус 200% на первый депозит"}\nnot json\n', encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from kuzet.entry import main\n"
+        f"sys.argv = ['kuzet', 'classify', {str(src)!r}]\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
+        "heavy = sorted(m for m in ('sqlalchemy', 'kuzet.settings', 'kuzet.cli', 'fastapi') if m in sys.modules)\n"
+        "print('HEAVY', heavy, 'EXIT', code, file=sys.stderr)\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    lines = [json.loads(line) for line in res.stdout.splitlines()]
+    assert lines[0]["id"] == 1 and lines[0]["label"] == "gambling"
+    assert "error" in lines[1]
+    assert "HEAVY [] EXIT 1" in res.stderr, res.stderr

@@ -23,15 +23,17 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from importlib import resources
+from itertools import accumulate
 from pathlib import Path
 
 from kuzet.detect.morph import entry_key, word_keys
-from kuzet.detect.regex_gate import Requirement, passes, required_substrings
+from kuzet.detect.regex_gate import Requirement, passes, required_substrings, scan_finditer, scan_pattern
 from kuzet.errors import DetectError
 
 CATEGORIES = ("gambling", "pyramid", "illegal_finance", "benign_context", "call_to_action")
 LANGS = ("ru", "kk", "en")
 _TOKEN_RE = re.compile(r"[^\W_]+")
+_SPLIT_RE = re.compile(r"([^\W_]+)")
 _NAMED_RE = re.compile(r"re\[([\w-]+)\]:")
 _MAX_GAP = 3
 _PREFIX_INDEX_LEN = 3
@@ -54,6 +56,8 @@ class Entry:
     regex: re.Pattern[str] | None = None
     # Substrings the text must contain for the regex to have a chance (see regex_gate).
     gate: tuple[Requirement, ...] = ()
+    # The same regex made quick to scan for (see regex_gate.scan_pattern); None: plain search.
+    scan: re.Pattern[str] | None = None
     # Keys of the whole (non-prefix) words after the first: all must occur in the text.
     rest_keys: frozenset[str] = frozenset()
 
@@ -70,6 +74,11 @@ class Match:
     kind: str  # "phrase" or "pattern"
     lang: str
     detail: dict[str, str] = field(default_factory=dict)
+
+
+# Per token: one-word entries as (category, name, weight, lang), and longer entries.
+_Cands = tuple[tuple[tuple[str, str, float, str], ...], tuple[Entry, ...]]
+_NO_CANDS: _Cands = ((), ())
 
 
 def _parse_line(line: str, category: str, lang: str, where: str) -> Entry | None:
@@ -93,7 +102,9 @@ def _parse_line(line: str, category: str, lang: str, where: str) -> Entry | None
         except re.error as exc:
             raise DetectError(f"{where}: bad regular expression: {exc}") from exc
         name = f"{category}:{named.group(1)}" if named else pattern
-        return Entry(category, lang, name, weight, regex=regex, gate=tuple(required_substrings(regex)))
+        return Entry(
+            category, lang, name, weight, regex=regex, gate=tuple(required_substrings(regex)), scan=scan_pattern(regex)
+        )
     words: list[EntryWord] = []
     gap = 0
     for raw in body.casefold().split():
@@ -125,7 +136,7 @@ class Lexicon:
                 unique[ident] = e
         entries = list(unique.values())
         self.entries = entries
-        self._cache: dict[str, tuple[Entry, ...]] = {}
+        self._cache: dict[str, _Cands] = {}
         self._by_key: dict[str, list[Entry]] = defaultdict(list)
         self._by_prefix: dict[str, list[Entry]] = defaultdict(list)
         self._regexes: list[Entry] = []
@@ -157,8 +168,12 @@ class Lexicon:
                     entries.append(entry)
         return cls(entries)
 
-    def _candidates(self, token: str) -> tuple[Entry, ...]:
-        """Entries whose first word fits ``token``; cached, since most tokens repeat and fit none."""
+    def _candidates(self, token: str) -> _Cands:
+        """Entries whose first word fits ``token``; cached, since most tokens repeat and fit none.
+
+        One-word entries come ready to become matches, one per name: the same word in two
+        language files is one finding, credited to the first file in candidate order.
+        """
         found = self._cache.get(token)
         if found is None:
             cands: list[Entry] = []
@@ -167,7 +182,14 @@ class Lexicon:
             cands.extend(
                 e for e in self._by_prefix.get(token[:_PREFIX_INDEX_LEN], ()) if token.startswith(e.words[0].key)
             )
-            found = tuple(dict.fromkeys(cands))
+            singles: dict[str, tuple[str, str, float, str]] = {}
+            multis: list[Entry] = []
+            for e in dict.fromkeys(cands):
+                if len(e.words) == 1:
+                    singles.setdefault(e.name, (e.category, e.name, e.weight, e.lang))
+                else:
+                    multis.append(e)
+            found = (tuple(singles.values()), tuple(multis)) if cands else _NO_CANDS
             if len(self._cache) > 300_000:
                 self._cache.clear()
             self._cache[token] = found
@@ -175,57 +197,50 @@ class Lexicon:
 
     def match(self, text: str) -> list[Match]:
         """Every entry found in ``text`` (normalised, lower-case); one match per entry and place."""
-        # Token strings come from findall and match objects from finditer, both looped in C;
-        # positions are only looked up for the few tokens that start an entry.
-        words = _TOKEN_RE.findall(text)
-        spans: list[re.Match[str]] | None = None
-        keys: list[tuple[str, ...] | None] = [None] * len(words)
-        tokens: list[tuple[int, int, str]] = []
+        # One regex pass gives tokens and the separators between them (split with a group), so
+        # token positions are sums of lengths, taken only when some token starts an entry.
+        parts = _SPLIT_RE.split(text)
+        words = parts[1::2]
         found: list[Match] = []
-        seen: set[tuple[str, int]] = set()
         cache = self._cache
+        ends: list[int] | None = None
+        keys: list[tuple[str, ...] | None] = []
         present: set[str] | None = None
+        seen: set[tuple[str, int]] = set()
         for i, token in enumerate(words):
             cands = cache.get(token)
             if cands is None:
                 cands = self._candidates(token)
-            if not cands:
+            if cands is _NO_CANDS:
                 continue
-            if spans is None:
-                spans = list(_TOKEN_RE.finditer(text))
-                tokens = [(0, 0, w) for w in words]
-            for entry in cands:
-                if len(entry.words) == 1:
-                    end: int | None = i
-                else:
-                    if present is None:
-                        # Every key of every word, once per text: most phrase candidates fail
-                        # on a word the text does not contain at all, found here in one set test.
-                        present = set()
-                        for w in set(words):
-                            present.update(word_keys(w))
-                    if not entry.rest_keys <= present:
-                        continue
-                    end = self._match_rest(entry, keys, tokens, i)
-                if end is None or (entry.name, i) in seen:
+            if ends is None:
+                ends = list(accumulate(map(len, parts)))  # ends[2i + 1] is the end of word i
+                keys = [None] * len(words)
+            singles, multis = cands
+            start = ends[2 * i]
+            for category, name, weight, lang in singles:
+                found.append(Match(category, name, weight, start, ends[2 * i + 1], "phrase", lang))
+            for entry in multis:
+                if present is None:
+                    # Every key of every word, once per text: most phrase candidates fail
+                    # on a word the text does not contain at all, found here in one set test.
+                    present = set()
+                    for w in set(words):
+                        present.update(word_keys(w))
+                if not entry.rest_keys <= present:
+                    continue
+                last = self._match_rest(entry, keys, words, i)
+                if last is None or (entry.name, i) in seen:
                     continue
                 seen.add((entry.name, i))
                 found.append(
-                    Match(
-                        entry.category,
-                        entry.name,
-                        entry.weight,
-                        spans[i].start(),
-                        spans[end].end(),
-                        "phrase",
-                        entry.lang,
-                    )
+                    Match(entry.category, entry.name, entry.weight, start, ends[2 * last + 1], "phrase", entry.lang)
                 )
         for entry in self._regexes:
             assert entry.regex is not None
             if not passes(entry.gate, text):
                 continue
-            for m in entry.regex.finditer(text):
+            for m in scan_finditer(entry.regex, entry.scan, text):
                 detail = {k: v for k, v in m.groupdict().items() if v}
                 found.append(
                     Match(entry.category, entry.name, entry.weight, m.start(), m.end(), "pattern", entry.lang, detail)
@@ -236,14 +251,12 @@ class Lexicon:
         return found
 
     @staticmethod
-    def _match_rest(
-        entry: Entry, keys: list[tuple[str, ...] | None], tokens: list[tuple[int, int, str]], i: int
-    ) -> int | None:
-        """Index of the last token when the words after the first follow token ``i``, else None."""
+    def _match_rest(entry: Entry, keys: list[tuple[str, ...] | None], words: list[str], i: int) -> int | None:
+        """Index of the last word when the entry's words after the first follow word ``i``, else None."""
         pos = i
         for word in entry.words[1:]:
-            for j in range(pos + 1, min(pos + 2 + word.gap_before, len(tokens))):
-                token = tokens[j][2]
+            for j in range(pos + 1, min(pos + 2 + word.gap_before, len(words))):
+                token = words[j]
                 if word.prefix:
                     ok = token.startswith(word.key)
                 else:

@@ -128,3 +128,80 @@ class GatedPattern:
 
     def sub(self, repl: Any, text: str) -> str:
         return self.regex.sub(repl, text) if passes(self.requirements, text) else text
+
+
+def _first_char_prefix(items: Any) -> bool:
+    """Rewrite a leading ``X{m,n}`` (X one character, m >= 1) as ``X X{m-1,n-1}``, inside
+    leading groups too, so that the pattern begins with a character (class); True if it does.
+
+    The two forms match the same strings, but the regex engine only skips quickly to where a
+    match can begin when the pattern starts with a literal, a class or alternatives of
+    literals; ``\\d+%`` is otherwise tried at every position of the text."""
+    if not items.data:
+        return False
+    op, av = items.data[0]
+    if op is _C.SUBPATTERN:
+        return _first_char_prefix(av[-1])
+    if op in (_C.LITERAL, _C.IN, _C.BRANCH):
+        return True
+    if op in (_C.MAX_REPEAT, _C.MIN_REPEAT) and av[0] >= 1 and len(av[2].data) == 1:
+        unit = av[2].data[0]
+        if unit[0] in (_C.LITERAL, _C.IN):
+            hi = av[1] if av[1] is _C.MAXREPEAT else av[1] - 1
+            items.data[0:1] = [unit, (op, (av[0] - 1, hi, av[2]))]
+            return True
+    return False
+
+
+def scan_pattern(regex: re.Pattern[str]) -> re.Pattern[str] | None:
+    """A pattern that matches at least wherever ``regex`` matches, with the same match there
+    once checked, and that the engine can scan for quickly; None when none is derived.
+
+    Leading zero-width assertions (``\\b``, lookbehinds, lookaheads) are dropped, since they
+    stop the engine's quick skip; each hit is then confirmed with ``regex.match`` at the same
+    position (``scan_finditer``), which sees the text before that position as a search does.
+    """
+    if _P is None:
+        return None
+    try:
+        parsed = _P.parse(regex.pattern, regex.flags)
+        if parsed.getwidth()[0] == 0:
+            return None  # empty matches follow finditer's own stepping rules: leave them to it
+        data = parsed.data
+        skip = 0
+        while skip < len(data) and data[skip][0] in (_C.AT, _C.ASSERT, _C.ASSERT_NOT):
+            skip += 1
+        del data[:skip]
+        if not _first_char_prefix(parsed):
+            return None
+        from re import _compiler  # type: ignore[attr-defined]
+
+        scan: re.Pattern[str] = _compiler.compile(parsed, regex.flags)
+    except Exception:  # noqa: BLE001 - parser internals differ between versions: no accelerator
+        return None
+    return scan
+
+
+def scan_finditer(regex: re.Pattern[str], scan: re.Pattern[str] | None, text: str) -> Iterator[re.Match[str]]:
+    """``regex.finditer(text)``, found with ``scan`` (from ``scan_pattern``) where there is one.
+
+    The same matches in the same order: a match of ``regex`` starting at ``s`` is a match of
+    ``scan`` starting at ``s``, so stepping through ``scan``'s hits, confirming each with
+    ``regex.match`` and moving one character on when it fails, finds the leftmost match of
+    ``regex`` as the plain search does; after a match the search goes on from its end.
+    """
+    if scan is None:
+        yield from regex.finditer(text)
+        return
+    pos, end = 0, len(text)
+    while pos <= end:
+        hit = scan.search(text, pos)
+        if hit is None:
+            return
+        s = hit.start()
+        m = regex.match(text, s)
+        if m is None:
+            pos = s + 1
+            continue
+        yield m
+        pos = m.end()  # never empty (scan_pattern refuses patterns of zero width)

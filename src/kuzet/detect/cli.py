@@ -1,0 +1,50 @@
+"""``kuzet classify``: kept apart from the rest of the CLI so that it starts without importing it.
+
+The full command line imports settings (pydantic-settings, which pulls in asyncio), SQLAlchemy
+and every stage's commands: about a second of start-up on a small machine, more than classifying
+a thousand texts takes. ``kuzet.entry`` runs this module alone when the command is ``classify``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kuzet.errors import KuzetError
+
+
+def classify(
+    file: Annotated[str, typer.Argument(help="JSONL file with `id` and `text`, or - for stdin.")] = "-",
+) -> None:
+    """Classify JSONL texts: one JSON line out per line in (`id`, `label`, `score`, `scores`, `signals`)."""
+    from kuzet.detect.stream import classify_stream
+
+    try:
+        if file == "-":
+            code = classify_stream(sys.stdin, sys.stdout, sys.stderr)
+        else:
+            path = Path(file)
+            if not path.is_file():
+                raise _fail(f"no such file: {file}")
+            with path.open(encoding="utf-8", errors="replace") as inp:
+                code = classify_stream(inp, sys.stdout, sys.stderr)
+    except KuzetError as e:
+        raise _fail(str(e)) from e
+    raise typer.Exit(code)
+
+
+def _fail(message: str) -> typer.Exit:
+    from rich.console import Console
+
+    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    return typer.Exit(2)
+
+
+def run(args: list[str]) -> None:
+    """``kuzet classify ARGS`` as a one-command app (its help and errors are the same)."""
+    app = typer.Typer(add_completion=False)
+    app.command()(classify)
+    app(args=args, prog_name="kuzet classify")
