@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterable
+from typing import Any
 
 import pytest
 
 from kuzet.detect.lexicon import Lexicon
-from kuzet.detect.regex_gate import GatedPattern, passes, required_substrings
+from kuzet.detect.regex_gate import GatedPattern, passes, required_substrings, scan_finditer, scan_pattern
 
 
 @pytest.mark.parametrize(
@@ -58,3 +60,47 @@ def test_lexicon_patterns_find_the_same_with_and_without_gates() -> None:
             assert plain == gated, (entry.name, text)
             checked += bool(plain)
     assert checked > 100  # the texts did exercise the patterns
+
+
+def _spans(matches: Iterable[re.Match[str]]) -> list[tuple[tuple[int, int], dict[str, str | Any]]]:
+    return [(m.span(), m.groupdict()) for m in matches]
+
+
+def test_scan_finditer_finds_exactly_what_finditer_finds() -> None:
+    """The quick scan (assertions dropped and re-checked, X+ as X X*, run starts only) gives the
+    same matches, groups and order as the plain search, on every lexicon pattern and on
+    patterns built to stress it, over random text dense in digits, separators and words."""
+    from kuzet.detect.lexicon import Lexicon
+
+    patterns = [e.regex for e in Lexicon.load().entries if e.regex is not None]
+    patterns += [
+        re.compile(p)
+        for p in (
+            r"\b\d+%",
+            r"(?<!\d)\d{1,3}\s?%",
+            r"(?P<n>\d+)(?:[.,]\d+)?\s?(?:%|руб)",
+            r"a+b",
+            r"a+?b",
+            r"(a+)\1",  # a backreference: no run-start shortcut
+            r"\bx\d{2,4}\b",
+            r"(?=\d)\d+x",
+            r"^\d+",
+            r"\d+$",
+            r"(?:ab|a)+c",
+        )
+    ]
+    alphabet = list("0123456789 %.,abxс руб\n") + ["в день", "% в сутки", "депозит", "ст.", "x10 к"]
+    rng = random.Random(11)
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(1500)]
+    for regex in patterns:
+        scan = scan_pattern(regex)
+        for text in texts:
+            assert _spans(scan_finditer(regex, scan, text)) == _spans(regex.finditer(text)), (regex.pattern, text)
+
+
+def test_scan_pattern_is_used_for_the_patterns_that_need_it() -> None:
+    scan = scan_pattern(re.compile(r"(?P<percent>\d+(?:[.,]\d+)?)\s?%\s?в\s?день"))
+    assert scan is not None and scan.run_start
+    backref = scan_pattern(re.compile(r"(a+)\1"))
+    assert backref is not None and not backref.run_start
+    assert scan_pattern(re.compile(r"x*")) is None  # can match empty: the plain search

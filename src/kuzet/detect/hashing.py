@@ -57,30 +57,42 @@ class CharNgramHasher:
         doc_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
         codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
         length = len(codes)
-        spaces = np.concatenate(([0], np.cumsum(codes == _SPACE)))
+        is_space = codes == _SPACE
+        spaces = np.concatenate(([0], np.cumsum(is_space)))
         parts: list[np.ndarray] = []
         owners: list[np.ndarray] = []
         with np.errstate(over="ignore"):
-            for n in range(self.min_n, self.max_n + 1):
+            # rolling[i] is the polynomial hash of the n characters from i: one multiply-add
+            # per length from the previous length's array, not n of them.
+            rolling = np.zeros(length, dtype=np.uint64)
+            for n in range(1, self.max_n + 1):
                 m = length - n + 1
                 if m <= 0:
                     break
-                h = np.zeros(m, dtype=np.uint64)
-                for k in range(n):
-                    h = h * _PRIME + codes[k : k + m]
-                h = h * _PRIME + np.uint64(n)
-                keep = doc_of[:m] == doc_of[n - 1 : n - 1 + m]
-                if n > 2:
-                    # An n-gram belongs to one word when no space sits strictly inside it.
-                    keep &= spaces[n - 1 : n - 1 + m] - spaces[1 : 1 + m] == 0
+                rolling = rolling[:m] * _PRIME + codes[n - 1 : n - 1 + m]
+                if n < self.min_n:
+                    continue
+                h = rolling * _PRIME + np.uint64(n)
+                # Every padded text begins and ends with a space and holds no two spaces in a
+                # row, so an n-gram straddling two texts holds a space strictly inside it
+                # (n >= 3, dropped with the n-grams crossing words) or is two spaces (n == 2).
                 if n == 1:
-                    keep &= codes != _SPACE
+                    keep = ~is_space
+                elif n == 2:
+                    keep = ~(is_space[:m] & is_space[1 : 1 + m])
+                else:
+                    # An n-gram belongs to one word when no space sits strictly inside it.
+                    keep = spaces[n - 1 : n - 1 + m] == spaces[1 : 1 + m]
                 parts.append(h[keep])
                 owners.append(doc_of[:m][keep])
             if not parts:
                 return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
             mixed = _mix(np.concatenate(parts))
-        return (mixed % np.uint64(self.n_features)).astype(np.int64), np.concatenate(owners)
+        if self.n_features & (self.n_features - 1) == 0:
+            buckets = mixed & np.uint64(self.n_features - 1)  # the same as % for a power of two
+        else:
+            buckets = mixed % np.uint64(self.n_features)
+        return buckets.astype(np.int64), np.concatenate(owners)
 
     def counts(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Distinct bucket indices of ``text`` and how often each occurs."""

@@ -27,7 +27,7 @@ from itertools import accumulate
 from pathlib import Path
 
 from kuzet.detect.morph import entry_key, word_keys
-from kuzet.detect.regex_gate import Requirement, passes, required_substrings, scan_finditer, scan_pattern
+from kuzet.detect.regex_gate import Requirement, Scan, passes, required_substrings, scan_finditer, scan_pattern
 from kuzet.errors import DetectError
 
 CATEGORIES = ("gambling", "pyramid", "illegal_finance", "benign_context", "call_to_action")
@@ -57,7 +57,7 @@ class Entry:
     # Substrings the text must contain for the regex to have a chance (see regex_gate).
     gate: tuple[Requirement, ...] = ()
     # The same regex made quick to scan for (see regex_gate.scan_pattern); None: plain search.
-    scan: re.Pattern[str] | None = None
+    scan: Scan | None = None
     # Keys of the whole (non-prefix) words after the first: all must occur in the text.
     rest_keys: frozenset[str] = frozenset()
 

@@ -130,36 +130,71 @@ class GatedPattern:
         return self.regex.sub(repl, text) if passes(self.requirements, text) else text
 
 
-def _first_char_prefix(items: Any) -> bool:
-    """Rewrite a leading ``X{m,n}`` (X one character, m >= 1) as ``X X{m-1,n-1}``, inside
-    leading groups too, so that the pattern begins with a character (class); True if it does.
+def _ops(node: Any) -> Iterator[Any]:
+    """Every operation of a parsed pattern, nested ones included."""
+    if isinstance(node, _P.SubPattern):
+        for op, av in node.data:
+            yield op
+            yield from _ops(av)
+    elif isinstance(node, tuple | list):
+        for item in node:
+            yield from _ops(item)
 
-    The two forms match the same strings, but the regex engine only skips quickly to where a
-    match can begin when the pattern starts with a literal, a class or alternatives of
-    literals; ``\\d+%`` is otherwise tried at every position of the text."""
+
+def _uses_backreferences(parsed: Any) -> bool:
+    return any(op in (_C.GROUPREF, _C.GROUPREF_EXISTS) for op in _ops(parsed))
+
+
+def _first_char_prefix(items: Any, run_start: bool) -> tuple[bool, bool]:
+    r"""Make the pattern begin with one character (class) where it can; ``(done, run_start)``.
+
+    ``X{m,n}`` (X one character, m >= 1) is rewritten as ``X X{m-1,n-1}`` (inside leading
+    groups too): the same strings, but the regex engine only skips quickly to where a match can
+    begin when a pattern starts with a literal, a class or alternatives of literals; ``\d+%`` is
+    otherwise tried at every position of the text.
+
+    With ``run_start`` and an unbounded repeat (``\d+``), a check that the character before is
+    not an X goes after the first X: a match that starts inside a run of X implies one starting
+    a character earlier, so only run starts can be leftmost (``scan_finditer`` tries the search
+    position itself, which may be inside a run). ``run_start`` comes back True if it was used.
+    """
     if not items.data:
-        return False
+        return False, False
     op, av = items.data[0]
     if op is _C.SUBPATTERN:
-        return _first_char_prefix(av[-1])
+        return _first_char_prefix(av[-1], run_start)
     if op in (_C.LITERAL, _C.IN, _C.BRANCH):
-        return True
+        return True, False
     if op in (_C.MAX_REPEAT, _C.MIN_REPEAT) and av[0] >= 1 and len(av[2].data) == 1:
         unit = av[2].data[0]
         if unit[0] in (_C.LITERAL, _C.IN):
-            hi = av[1] if av[1] is _C.MAXREPEAT else av[1] - 1
-            items.data[0:1] = [unit, (op, (av[0] - 1, hi, av[2]))]
-            return True
-    return False
+            unbounded = av[1] is _C.MAXREPEAT
+            hi = av[1] if unbounded else av[1] - 1
+            head: list[Any] = [unit]
+            if run_start and unbounded:
+                head.append((_C.ASSERT_NOT, (-1, _P.SubPattern(items.state, [unit, unit]))))
+            items.data[0:1] = [*head, (op, (av[0] - 1, hi, av[2]))]
+            return True, run_start and unbounded
+    return False, False
 
 
-def scan_pattern(regex: re.Pattern[str]) -> re.Pattern[str] | None:
-    """A pattern that matches at least wherever ``regex`` matches, with the same match there
-    once checked, and that the engine can scan for quickly; None when none is derived.
+class Scan:
+    """A pattern that matches wherever ``regex`` matches and that the engine scans quickly."""
 
-    Leading zero-width assertions (``\\b``, lookbehinds, lookaheads) are dropped, since they
+    __slots__ = ("pattern", "run_start")
+
+    def __init__(self, pattern: re.Pattern[str], run_start: bool) -> None:
+        self.pattern = pattern
+        self.run_start = run_start  # hits are only run starts: also try the search position
+
+
+def scan_pattern(regex: re.Pattern[str]) -> Scan | None:
+    r"""A quicker pattern to find where ``regex`` may match (see ``scan_finditer``); None when
+    none is derived and the plain search is used.
+
+    Leading zero-width assertions (``\b``, lookbehinds, lookaheads) are dropped, since they
     stop the engine's quick skip; each hit is then confirmed with ``regex.match`` at the same
-    position (``scan_finditer``), which sees the text before that position as a search does.
+    position, which sees the text before that position as a search does.
     """
     if _P is None:
         return None
@@ -172,30 +207,39 @@ def scan_pattern(regex: re.Pattern[str]) -> re.Pattern[str] | None:
         while skip < len(data) and data[skip][0] in (_C.AT, _C.ASSERT, _C.ASSERT_NOT):
             skip += 1
         del data[:skip]
-        if not _first_char_prefix(parsed):
+        done, run_start = _first_char_prefix(parsed, not _uses_backreferences(parsed))
+        if not done:
             return None
         from re import _compiler  # type: ignore[attr-defined]
 
         scan: re.Pattern[str] = _compiler.compile(parsed, regex.flags)
     except Exception:  # noqa: BLE001 - parser internals differ between versions: no accelerator
         return None
-    return scan
+    return Scan(scan, run_start)
 
 
-def scan_finditer(regex: re.Pattern[str], scan: re.Pattern[str] | None, text: str) -> Iterator[re.Match[str]]:
+def scan_finditer(regex: re.Pattern[str], scan: Scan | None, text: str) -> Iterator[re.Match[str]]:
     """``regex.finditer(text)``, found with ``scan`` (from ``scan_pattern``) where there is one.
 
     The same matches in the same order: a match of ``regex`` starting at ``s`` is a match of
-    ``scan`` starting at ``s``, so stepping through ``scan``'s hits, confirming each with
-    ``regex.match`` and moving one character on when it fails, finds the leftmost match of
-    ``regex`` as the plain search does; after a match the search goes on from its end.
+    ``scan`` starting at ``s`` (or, for a run-start scan, of the search position or an earlier
+    run start), so stepping through ``scan``'s hits, confirming each with ``regex.match`` and
+    moving one character on when it fails, finds the leftmost match of ``regex`` as the plain
+    search does; after a match the search goes on from its end.
     """
     if scan is None:
         yield from regex.finditer(text)
         return
+    quick, run_start = scan.pattern, scan.run_start
     pos, end = 0, len(text)
     while pos <= end:
-        hit = scan.search(text, pos)
+        if run_start and pos:
+            m = regex.match(text, pos)
+            if m is not None:
+                yield m
+                pos = m.end()
+                continue
+        hit = quick.search(text, pos)
         if hit is None:
             return
         s = hit.start()
