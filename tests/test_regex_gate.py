@@ -104,3 +104,17 @@ def test_scan_pattern_is_used_for_the_patterns_that_need_it() -> None:
     backref = scan_pattern(re.compile(r"(a+)\1"))
     assert backref is not None and not backref.run_start
     assert scan_pattern(re.compile(r"x*")) is None  # can match empty: the plain search
+
+
+def test_gated_pattern_methods_equal_the_plain_pattern() -> None:
+    rng = random.Random(3)
+    alphabet = list("0123456789 %abc@t.me/x+7()-") + ["https://", "www.", ".com", "руб", "тенге", "@user_1"]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(1500)]
+    for source in (r"\bt\.me/\S+", r"(?<![\w@])@[a-z0-9_]{4,32}\b", r"(\d+)(%)?", r"(?P<n>\d+)\s?руб", r"\d+"):
+        plain, gated = re.compile(source), GatedPattern(source)
+        for text in texts:
+            assert gated.findall(text) == plain.findall(text), (source, text)
+            assert gated.sub(" [x] ", text) == plain.sub(" [x] ", text), (source, text)
+            assert gated.sub(lambda m: m.group(0).upper(), text) == plain.sub(lambda m: m.group(0).upper(), text)
+            found, expected = gated.search(text), plain.search(text)
+            assert (found and found.span()) == (expected and expected.span()), (source, text)

@@ -9,6 +9,7 @@ is "mixed".
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 KAZAKH_LETTERS = frozenset("әғқңөұүһі")
 _KK_STOPWORDS = frozenset(
@@ -151,27 +152,30 @@ _EN_STOPWORDS = frozenset(
 _WORD_RE = re.compile(r"[^\W\d_]+")
 
 
+def _is_cyrillic_start(word: str) -> bool:
+    return "\u0400" <= word[0] <= "\u04ff"
+
+
 def detect_language(text: str, *, sample: int = 4000) -> str:
     """Return "ru", "kk", "en" or "mixed" (also for text with no letters)."""
     words = _WORD_RE.findall(text[:sample].casefold())
     if not words:
         return "mixed"
+    # Counted per distinct word (texts repeat words); stopwords by set intersection.
+    counts = Counter(words)
     cyr_words = lat_words = kk_words = 0
-    ru_hits = kk_hits = en_hits = 0
-    for w in words:
+    for w, n in counts.items():
         first = w[0]
         if "\u0400" <= first <= "\u04ff":
-            cyr_words += 1
+            cyr_words += n
             if not KAZAKH_LETTERS.isdisjoint(w):
-                kk_words += 1
-            if w in _KK_STOPWORDS:
-                kk_hits += 1
-            elif w in _RU_STOPWORDS:
-                ru_hits += 1
+                kk_words += n
         elif first.isascii():
-            lat_words += 1
-            if w in _EN_STOPWORDS:
-                en_hits += 1
+            lat_words += n
+    seen = counts.keys()
+    kk_hits = sum(counts[w] for w in seen & _KK_STOPWORDS if _is_cyrillic_start(w))
+    ru_hits = sum(counts[w] for w in (seen & _RU_STOPWORDS) - _KK_STOPWORDS if _is_cyrillic_start(w))
+    en_hits = sum(counts[w] for w in seen & _EN_STOPWORDS if w[0].isascii() and not _is_cyrillic_start(w))
     total = cyr_words + lat_words
     if total == 0:
         return "mixed"

@@ -16,7 +16,7 @@ condition), so a gated search finds exactly what the plain search finds.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 try:  # The parser is CPython's own (re._parser since 3.11); without it nothing is gated.
@@ -104,30 +104,63 @@ def passes(requirements: Sequence[Requirement], text: str) -> bool:
 
 
 class GatedPattern:
-    """A compiled pattern with its substring conditions checked before each scan."""
+    """A compiled pattern with its substring conditions checked before each scan, and found
+    through its quick scan (``scan_pattern``) where there is one: the results of ``search``,
+    ``finditer``, ``findall`` and ``sub`` are those of the plain pattern."""
 
-    __slots__ = ("regex", "requirements", "pattern")
+    __slots__ = ("regex", "requirements", "pattern", "scan")
 
     def __init__(self, pattern: str | re.Pattern[str], flags: int = 0) -> None:
         self.regex = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern, flags)
         self.pattern = self.regex.pattern
         self.requirements = required_substrings(self.regex)
+        self.scan = scan_pattern(self.regex)
+
+    @property
+    def flags(self) -> int:
+        return self.regex.flags
 
     def possible(self, text: str) -> bool:
         return passes(self.requirements, text)
 
+    def match(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        return self.regex.match(text, pos)
+
     def search(self, text: str) -> re.Match[str] | None:
-        return self.regex.search(text) if passes(self.requirements, text) else None
+        if not passes(self.requirements, text):
+            return None
+        return next(scan_finditer(self.regex, self.scan, text), None)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         if passes(self.requirements, text):
-            yield from self.regex.finditer(text)
+            yield from scan_finditer(self.regex, self.scan, text)
 
     def findall(self, text: str) -> list[Any]:
-        return self.regex.findall(text) if passes(self.requirements, text) else []
+        if not passes(self.requirements, text):
+            return []
+        groups = self.regex.groups
+        matches = scan_finditer(self.regex, self.scan, text)
+        if groups == 0:
+            return [m.group(0) for m in matches]
+        if groups == 1:
+            return [m.group(1) or "" for m in matches]
+        return [m.groups("") for m in matches]
 
-    def sub(self, repl: Any, text: str) -> str:
-        return self.regex.sub(repl, text) if passes(self.requirements, text) else text
+    def sub(self, repl: str | Callable[[re.Match[str]], str], text: str) -> str:
+        if not passes(self.requirements, text):
+            return text
+        if self.scan is None:
+            return self.regex.sub(repl, text)
+        parts: list[str] = []
+        pos = 0
+        for m in scan_finditer(self.regex, self.scan, text):
+            parts.append(text[pos : m.start()])
+            parts.append(repl(m) if callable(repl) else m.expand(repl))
+            pos = m.end()
+        if not parts:
+            return text
+        parts.append(text[pos:])
+        return "".join(parts)
 
 
 def _ops(node: Any) -> Iterator[Any]:
@@ -212,6 +245,13 @@ def scan_pattern(regex: re.Pattern[str]) -> Scan | None:
             return None
         from re import _compiler  # type: ignore[attr-defined]
 
+        # Only worth it when the engine gets a prefix to skip by (its own test, as in
+        # _compile_info): without one the dropped assertions were the cheap early exit.
+        flags = regex.flags | parsed.state.flags
+        if flags & re.IGNORECASE and flags & re.LOCALE:
+            return None
+        if not _compiler._get_literal_prefix(parsed, flags)[0] and not _compiler._get_charset_prefix(parsed, flags):
+            return None
         scan: re.Pattern[str] = _compiler.compile(parsed, regex.flags)
     except Exception:  # noqa: BLE001 - parser internals differ between versions: no accelerator
         return None
