@@ -207,6 +207,8 @@ class Lexicon:
         keys: list[tuple[str, ...] | None] = []
         present: set[str] | None = None
         seen: set[tuple[str, int]] = set()
+        # Per distinct token: its longer entries whose other words all occur in the text.
+        possible: dict[str, list[Entry]] = {}
         for i, token in enumerate(words):
             cands = cache.get(token)
             if cands is None:
@@ -220,15 +222,16 @@ class Lexicon:
             start = ends[2 * i]
             for category, name, weight, lang in singles:
                 found.append(Match(category, name, weight, start, ends[2 * i + 1], "phrase", lang))
-            for entry in multis:
+            if not multis:
+                continue
+            fitting = possible.get(token)
+            if fitting is None:
                 if present is None:
                     # Every key of every word, once per text: most phrase candidates fail
                     # on a word the text does not contain at all, found here in one set test.
-                    present = set()
-                    for w in set(words):
-                        present.update(word_keys(w))
-                if not entry.rest_keys <= present:
-                    continue
+                    present = set().union(*map(word_keys, set(words)))
+                fitting = possible[token] = [e for e in multis if e.rest_keys <= present]
+            for entry in fitting:
                 last = self._match_rest(entry, keys, words, i)
                 if last is None or (entry.name, i) in seen:
                     continue

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from kuzet.detect.homoglyphs import (
     CYRILLIC_TO_LATIN,
@@ -190,16 +192,18 @@ def join_split_letters(text: str, offsets: Sequence[int]) -> Step:
     return text, offsets, n + n3
 
 
-_CYRILLIC_RE = re.compile(r"[\u0400-\u052f]")
-_LATIN_RE = re.compile(r"[A-Za-z]")
+_CYRILLIC_RUN_RE = re.compile(r"[\u0400-\u052f]+")
+_LATIN_RUN_RE = re.compile(r"[A-Za-z]+")
 
 
 def _dominant_script(text: str) -> str:
-    cyr = len(_CYRILLIC_RE.findall(text))
-    lat = len(_LATIN_RE.findall(text))
+    # Letters counted by runs: a list of words, not of every letter.
+    cyr = sum(map(len, _CYRILLIC_RUN_RE.findall(text)))
+    lat = sum(map(len, _LATIN_RUN_RE.findall(text)))
     return "cyrillic" if cyr >= lat else "latin"
 
 
+@lru_cache(maxsize=100_000)
 def fold_word(word: str, default_script: str = "cyrillic") -> str:
     """Fold look-alike letters of one word towards the script the word is written in.
 
@@ -240,12 +244,21 @@ def fold_homoglyphs(text: str, offsets: Sequence[int]) -> tuple[str, Sequence[in
     if text.isascii():
         return text, offsets, 0, 0
     skeleton = latin_skeleton()
-    if not _script_boundary(text) and not any(m.group() in skeleton for m in _RARE_CHAR_RE.finditer(text)):
+    # Only a word with a script boundary or a look-alike letter in it can change (a word
+    # without Cyrillic changes only through look-alikes; one with Cyrillic and another script
+    # has a boundary inside): find those places, then just the words around them.
+    hits = [m.start() for m in _RARE_CHAR_RE.finditer(text) if m.group() in skeleton]
+    hits += _boundary_positions(text)
+    if not hits:
         return text, offsets, 0, 0
     default = _dominant_script(text)
+    words = list(_WORD_RE.finditer(text))
+    starts = [m.start() for m in words]
+    chosen = sorted({i for p in hits if (i := bisect_right(starts, p) - 1) >= 0 and p < words[i].end()})
     chars: list[str] | None = None
     letters = mixed = 0
-    for m in _WORD_RE.finditer(text):
+    for i in chosen:
+        m = words[i]
         word = m.group(0)
         if word.isascii():
             continue
@@ -261,22 +274,29 @@ def fold_homoglyphs(text: str, offsets: Sequence[int]) -> tuple[str, Sequence[in
         if chars is None:
             chars = list(text)
         s = m.start()
-        for i, (a, b) in enumerate(zip(word, folded, strict=True)):
+        for k, (a, b) in enumerate(zip(word, folded, strict=True)):
             if a != b:
-                chars[s + i] = b
+                chars[s + k] = b
                 letters += 1
     if chars is None:
         return text, offsets, 0, 0
     return "".join(chars), offsets, letters, mixed
 
 
+def _boundary_positions(text: str) -> list[int]:
+    """Where ``_SCRIPT_BOUNDARY_RE`` matches, at least once in every word that has a boundary
+    (found with the quick patterns, checked with the exact one)."""
+    return [
+        m.start()
+        for fast in (_CYR_OTHER_RE, _OTHER_CYR_RE)
+        for m in fast.finditer(text)
+        if _SCRIPT_BOUNDARY_RE.match(text, m.start()) is not None
+    ]
+
+
 def _script_boundary(text: str) -> bool:
     """``_SCRIPT_BOUNDARY_RE.search(text) is not None``, found faster."""
-    for fast in (_CYR_OTHER_RE, _OTHER_CYR_RE):
-        for m in fast.finditer(text):
-            if _SCRIPT_BOUNDARY_RE.match(text, m.start()) is not None:
-                return True
-    return False
+    return bool(_boundary_positions(text))
 
 
 def case_fold(text: str, offsets: Sequence[int]) -> Step:

@@ -54,13 +54,18 @@ def _loads(line: str) -> Any:
         return json.loads(line)
 
 
+# Dates and dataclasses go through ``to_jsonable`` as everywhere else in kuzet (UTC, field by
+# field); keys that are not strings are written as strings, as ``json.dumps`` does.
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
 def _dumps(obj: Any) -> str:
     """One JSON line; orjson writes UTF-8 as is (like ``ensure_ascii=False``) about ten times
     faster than ``json.dumps``, which remains the fallback for what orjson refuses."""
     try:
-        return orjson.dumps(obj).decode("utf-8")
+        return orjson.dumps(obj, default=to_jsonable, option=_ORJSON_OPTIONS).decode("utf-8")
     except TypeError:
-        return json.dumps(obj, ensure_ascii=False)
+        return json.dumps(to_jsonable(obj), ensure_ascii=False)
 
 
 def _parse(line: str) -> tuple[Any, tuple[str, str, str] | None, str | None]:
@@ -83,7 +88,8 @@ def _parse(line: str) -> tuple[Any, tuple[str, str, str] | None, str | None]:
 
 
 def signal_json(sig: Signal) -> dict[str, Any]:
-    """A signal as JSON (written out by hand: the generic ``to_jsonable`` is the slow part)."""
+    """A signal as JSON (written out by hand: the generic ``to_jsonable`` is the slow part;
+    details are left to ``_dumps``, which converts only what is not plain JSON already)."""
     return {
         "kind": sig.kind,
         "category": sig.category,
@@ -91,23 +97,8 @@ def signal_json(sig: Signal) -> dict[str, Any]:
         "weight": sig.weight,
         "text": sig.text,
         "span": {"start": sig.span.start, "end": sig.span.end} if sig.span is not None else None,
-        "detail": _plain(sig.detail) if sig.detail else {},
+        "detail": sig.detail or {},
     }
-
-
-_PRIMITIVES = (str, int, float, bool, type(None))
-
-
-def _plain(value: Any) -> Any:
-    """JSON-safe copy of signal details: plain values pass as they are, anything else goes
-    through the generic ``to_jsonable``."""
-    if isinstance(value, _PRIMITIVES):
-        return value
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return to_jsonable(value)
 
 
 def verdict_json(doc_id: Any, verdict: Verdict) -> dict[str, Any]:
