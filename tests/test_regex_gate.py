@@ -87,7 +87,16 @@ def test_scan_finditer_finds_exactly_what_finditer_finds() -> None:
             r"^\d+",
             r"\d+$",
             r"(?:ab|a)+c",
+            r"(?<![\w.,])(?:\d{1,3}(?:[ .]\d{3})+|\d{1,5})\s?%",
+            r"(?=\d)(?<!\d )\d+\s?руб",
+            r"(?!x)\w+",
+            r"(?<=в )\d+",
         )
+    ]
+    from kuzet.detect import indicator_contacts, indicator_money
+
+    patterns += [
+        v for m in (indicator_money, indicator_contacts) for v in vars(m).values() if isinstance(v, re.Pattern)
     ]
     alphabet = list("0123456789 %.,abxс руб\n") + ["в день", "% в сутки", "депозит", "ст.", "x10 к"]
     rng = random.Random(11)

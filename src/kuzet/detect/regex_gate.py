@@ -196,7 +196,10 @@ def _first_char_prefix(items: Any, run_start: bool) -> tuple[bool, bool]:
     op, av = items.data[0]
     if op is _C.SUBPATTERN:
         return _first_char_prefix(av[-1], run_start)
-    if op in (_C.LITERAL, _C.IN, _C.BRANCH):
+    if op is _C.BRANCH:
+        _hoist_common_head(items)
+        return True, False
+    if op in (_C.LITERAL, _C.IN):
         return True, False
     if op in (_C.MAX_REPEAT, _C.MIN_REPEAT) and av[0] >= 1 and len(av[2].data) == 1:
         unit = av[2].data[0]
@@ -209,6 +212,67 @@ def _first_char_prefix(items: Any, run_start: bool) -> tuple[bool, bool]:
             items.data[0:1] = [*head, (op, (av[0] - 1, hi, av[2]))]
             return True, run_start and unbounded
     return False, False
+
+
+def _leading_unit(item: Any) -> Any:
+    """The one character (class) ``item`` starts with: itself, or the X of ``X{m,n}``, m >= 1."""
+    op, av = item
+    if op in (_C.LITERAL, _C.IN):
+        return item
+    if op in (_C.MAX_REPEAT, _C.MIN_REPEAT) and av[0] >= 1 and len(av[2].data) == 1:
+        if av[2].data[0][0] in (_C.LITERAL, _C.IN):
+            return av[2].data[0]
+    return None
+
+
+def _hoist_common_head(items: Any) -> None:
+    """``X A|X{1,3} B`` -> ``X (?:A|X{0,2} B)`` when every alternative starts with the same
+    character (class) X: the same strings, and a pattern the engine can skip through."""
+    alternatives = items.data[0][1][1]
+    units = [_leading_unit(alt.data[0]) if alt.data else None for alt in alternatives]
+    if units[0] is None or any(u != units[0] for u in units):
+        return
+    for alt in alternatives:
+        op, av = alt.data[0]
+        if op in (_C.LITERAL, _C.IN):
+            del alt.data[0]
+        else:
+            hi = av[1] if av[1] is _C.MAXREPEAT else av[1] - 1
+            alt.data[0] = (op, (av[0] - 1, hi, av[2]))
+    items.data.insert(0, units[0])
+
+
+def _head_list(items: Any) -> list[Any] | None:
+    """The item list whose first item is the pattern's first character, inside leading groups."""
+    while items.data and items.data[0][0] is _C.SUBPATTERN:
+        items = items.data[0][1][-1]
+    if items.data and items.data[0][0] in (_C.LITERAL, _C.IN):
+        return items.data  # type: ignore[no-any-return]
+    return None
+
+
+_ANY_CHAR = (_C.IN, [(_C.CATEGORY, _C.CATEGORY_SPACE), (_C.CATEGORY, _C.CATEGORY_NOT_SPACE)]) if _C else None
+
+
+def _after_first_char(assertion: Any, state: Any) -> Any:
+    """A leading assertion rewritten to stand after the first character, or None.
+
+    ``(?<!L)X`` is ``X(?<!L.)`` and ``(?=C)X`` is ``X(?<=C)`` for one character C: kept in the
+    quick pattern, they spare confirming hits that the full pattern would refuse."""
+    op, av = assertion
+    if op not in (_C.ASSERT, _C.ASSERT_NOT):
+        return None
+    direction, sub = av
+    if any(o is _C.SUBPATTERN for o in _ops(sub)):
+        return None  # groups inside an assertion: leave it out
+    if direction == -1:
+        lo, hi = sub.getwidth()
+        if lo != hi:
+            return None
+        return (op, (-1, _P.SubPattern(state, [(_C.SUBPATTERN, (None, 0, 0, sub)), _ANY_CHAR])))
+    if len(sub.data) == 1 and sub.data[0][0] in (_C.LITERAL, _C.IN):
+        return (op, (-1, sub))
+    return None
 
 
 class Scan:
@@ -225,9 +289,10 @@ def scan_pattern(regex: re.Pattern[str]) -> Scan | None:
     r"""A quicker pattern to find where ``regex`` may match (see ``scan_finditer``); None when
     none is derived and the plain search is used.
 
-    Leading zero-width assertions (``\b``, lookbehinds, lookaheads) are dropped, since they
-    stop the engine's quick skip; each hit is then confirmed with ``regex.match`` at the same
-    position, which sees the text before that position as a search does.
+    Leading zero-width assertions (``\b``, lookbehinds, lookaheads) stop the engine's quick
+    skip: they move behind the first character where they can (``_after_first_char``) and are
+    dropped otherwise; each hit is then confirmed with ``regex.match`` at the same position,
+    which sees the text before that position as a search does.
     """
     if _P is None:
         return None
@@ -239,10 +304,17 @@ def scan_pattern(regex: re.Pattern[str]) -> Scan | None:
         skip = 0
         while skip < len(data) and data[skip][0] in (_C.AT, _C.ASSERT, _C.ASSERT_NOT):
             skip += 1
+        leading = data[:skip]
         del data[:skip]
-        done, run_start = _first_char_prefix(parsed, not _uses_backreferences(parsed))
+        # Run starts only without leading assertions: one that holds inside a run may fail a
+        # character earlier, and then the earlier start is no match.
+        done, run_start = _first_char_prefix(parsed, not leading and not _uses_backreferences(parsed))
         if not done:
             return None
+        head = _head_list(parsed)
+        if head is not None:
+            moved = [a for a in (_after_first_char(x, parsed.state) for x in leading) if a is not None]
+            head[1:1] = moved
         from re import _compiler  # type: ignore[attr-defined]
 
         # Only worth it when the engine gets a prefix to skip by (its own test, as in
