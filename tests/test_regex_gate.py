@@ -95,9 +95,12 @@ def test_scan_finditer_finds_exactly_what_finditer_finds() -> None:
     ]
     from kuzet.detect import indicator_contacts, indicator_money
 
-    patterns += [
-        v for m in (indicator_money, indicator_contacts) for v in vars(m).values() if isinstance(v, re.Pattern)
-    ]
+    for module in (indicator_money, indicator_contacts):
+        for value in vars(module).values():
+            if isinstance(value, re.Pattern):
+                patterns.append(value)
+            elif isinstance(value, GatedPattern):
+                patterns.append(value.regex)
     alphabet = list("0123456789 %.,abxс руб\n") + ["в день", "% в сутки", "депозит", "ст.", "x10 к"]
     rng = random.Random(11)
     texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(1500)]

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
 
+from kuzet.detect.regex_gate import GatedPattern
 from kuzet.urls import TELEGRAM_HOSTS, canonical_url, public_suffix, registrable_domain
 
 WHATSAPP_HOSTS = {"wa.me", "api.whatsapp.com", "whatsapp.com", "www.whatsapp.com", "chat.whatsapp.com"}
@@ -159,7 +160,7 @@ _TG_LINK = re.compile(
     re.I,
 )
 _TG_RESOLVE = re.compile(r"tg://resolve\?domain=(?P<path>[A-Za-z][A-Za-z0-9_]{3,31})", re.I)
-_TG_HANDLE = re.compile(r"(?=@)(?<![\w@.+-])@(?P<name>[A-Za-z][A-Za-z0-9_]{4,31})(?![\w@-])(?!\.[^\W\d_]{2,})")
+_TG_HANDLE = GatedPattern(r"(?=@)(?<![\w@.+-])@(?P<name>[A-Za-z][A-Za-z0-9_]{4,31})(?![\w@-])(?!\.[^\W\d_]{2,})")
 # First path segments of t.me that are service pages, not channels or users.
 _TG_RESERVED = {
     "share",
@@ -255,7 +256,7 @@ def find_whatsapp(text: str) -> Iterator[ContactMatch]:
 
 # --- e-mail, URLs, domains ---------------------------------------------------------------------
 
-_EMAIL = re.compile(
+_EMAIL = GatedPattern(
     r"(?<![\w.+%-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
     r"((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24})(?![\w-])"
 )

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from kuzet.detect.regex_gate import GatedPattern
+
 # A number starts only where no digit group precedes it, so "1 000 000 ..." is one match
 # attempt, not one per group (quadratic on hostile input).
 _NUM_START = r"(?=\d)(?<![\w.,])(?<!\d[ \u00a0\u202f])"
@@ -27,8 +29,11 @@ _CUR_WORDS = (
 )
 _CUR_BEFORE = r"(?P<cur>₸|₽|\$|€|USD|KZT|USDT|EUR|RUB)"
 
-_AMOUNT_AFTER = re.compile(_NUM_START + _NUM + _MULT + r"\s?" + _CUR_WORDS + r"(?![^\W\d_])", re.I)
-_AMOUNT_BEFORE = re.compile(r"(?=[₸₽$€UKER])(?<![\w])" + _CUR_BEFORE + r"\s?" + _NUM + _MULT + r"(?![\w.,]\d|[^\W\d_])")
+# GatedPattern: the same matches, found through a pattern the regex engine can skip through.
+_AMOUNT_AFTER = GatedPattern(_NUM_START + _NUM + _MULT + r"\s?" + _CUR_WORDS + r"(?![^\W\d_])", re.I)
+_AMOUNT_BEFORE = GatedPattern(
+    r"(?=[₸₽$€UKER])(?<![\w])" + _CUR_BEFORE + r"\s?" + _NUM + _MULT + r"(?![\w.,]\d|[^\W\d_])"
+)
 
 _CURRENCY = {
     "₸": "KZT",
@@ -141,7 +146,7 @@ _PERIODS_BEFORE = (
     r"|(?P<year>ежегодно|annually|yearly|жылына)"
     r"|(?P<hour>hourly|сағатына))"
 )
-_RATE_AFTER = re.compile(r"(?=\d)(?<![\w.,])" + _PCT + r"\s*(?:[-–—]\s*)?" + _PERIODS_AFTER + r"(?![^\W\d_])", re.I)
+_RATE_AFTER = GatedPattern(r"(?=\d)(?<![\w.,])" + _PCT + r"\s*(?:[-–—]\s*)?" + _PERIODS_AFTER + r"(?![^\W\d_])", re.I)
 _RATE_BEFORE = re.compile(r"(?<![\w])" + _PERIODS_BEFORE + r"\s*(?:до|up\s+to|от|from|дейін|:)?\s*" + _PCT, re.I)
 _PERIOD_NAMES = ("day", "week", "month", "year", "hour")
 _PERCENT_WORD = re.compile(r"процент|пайыз|percent", re.I)

@@ -219,9 +219,9 @@ def _leading_unit(item: Any) -> Any:
     op, av = item
     if op in (_C.LITERAL, _C.IN):
         return item
-    if op in (_C.MAX_REPEAT, _C.MIN_REPEAT) and av[0] >= 1 and len(av[2].data) == 1:
-        if av[2].data[0][0] in (_C.LITERAL, _C.IN):
-            return av[2].data[0]
+    repeated = op in (_C.MAX_REPEAT, _C.MIN_REPEAT) and av[0] >= 1 and len(av[2].data) == 1
+    if repeated and av[2].data[0][0] in (_C.LITERAL, _C.IN):
+        return av[2].data[0]
     return None
 
 
