@@ -126,6 +126,37 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(PNG_1PX)
             return
+        if path == "/set-state":
+            # A page that leaves state behind: a cookie from the server and one from script, and
+            # local and session storage.
+            body = (
+                b"<html><body><h1>state set</h1><script>document.cookie = 'js_cookie=leak; path=/';"
+                b"localStorage.setItem('k', 'leak'); sessionStorage.setItem('k', 'leak');</script></body></html>"
+            )
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Set-Cookie", "server_cookie=leak; Path=/; Max-Age=3600")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        if path == "/echo-state":
+            # What the browser brought: the Cookie and User-Agent headers, and what script finds.
+            cookie = (self.headers.get("Cookie") or "none").replace("<", "")
+            ua = (self.headers.get("User-Agent") or "none").replace("<", "")
+            body = (
+                f"<html><body><p>cookie header: {cookie}</p><p>user agent: {ua}</p><p id=s></p><script>"
+                "document.getElementById('s').textContent = 'storage: ' + (localStorage.getItem('k') || 'none')"
+                " + ', session: ' + (sessionStorage.getItem('k') || 'none')"
+                " + ', js cookie: ' + (document.cookie || 'none');"
+                "</script></body></html>"
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         if path == "/download":
             body = b"PK\x03\x04 not really an apk"
             self.send_response(200)
