@@ -91,17 +91,23 @@ def test_scan_finditer_finds_exactly_what_finditer_finds() -> None:
             r"(?=\d)(?<!\d )\d+\s?руб",
             r"(?!x)\w+",
             r"(?<=в )\d+",
+            r"(?<!\d)(?:\+?[78]\s?\d{3}|\+\d{5})(?!\d)",
+            r"(?:a|b)?c\d",
+            r"(x)?y+b",
+            r"(?:https?://|www\.)\S+|\b[a-z0-9-]{2,}\.(?:com|ru)\b",
+            r"(?<=\d)\s?(?:руб\.?|р)(?!\w)",
         )
     ]
-    from kuzet.detect import indicator_contacts, indicator_money
+    from kuzet.detect import features, indicator_contacts, indicator_money
 
-    for module in (indicator_money, indicator_contacts):
+    for module in (indicator_money, indicator_contacts, features):
         for value in vars(module).values():
             if isinstance(value, re.Pattern):
                 patterns.append(value)
             elif isinstance(value, GatedPattern):
                 patterns.append(value.regex)
-    alphabet = list("0123456789 %.,abxс руб\n") + ["в день", "% в сутки", "депозит", "ст.", "x10 к"]
+    alphabet = list("0123456789 %.,abxyс руб\n+7-@")
+    alphabet += ["в день", "% в сутки", "депозит", "ст.", "x10 к", "www.", ".com"]
     rng = random.Random(11)
     texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(1500)]
     for regex in patterns:

@@ -157,7 +157,10 @@ class LinearModel:
         pairs = [h.batch_hashes(texts) for h in hashers]
         cols = np.concatenate([p[0] for p in pairs])
         docs = np.concatenate([p[1] for p in pairs])
-        keys, counts = np.unique(docs * n_feat + cols, return_counts=True)
+        keys = docs * n_feat + cols
+        if n_docs * n_feat < 2**31:
+            keys = keys.astype(np.int32)  # sorts twice as fast as int64
+        keys, counts = np.unique(keys, return_counts=True)
         if not len(keys):
             return out
         doc, col = keys // n_feat, keys % n_feat

@@ -276,23 +276,104 @@ def _after_first_char(assertion: Any, state: Any) -> Any:
 
 
 class Scan:
-    """A pattern that matches wherever ``regex`` matches and that the engine scans quickly."""
+    """Patterns that match wherever ``regex`` matches and that the engine scans quickly: one,
+    or one per top-level alternative (a match of ``regex`` starts where one of them matches)."""
 
-    __slots__ = ("pattern", "run_start")
+    __slots__ = ("patterns", "run_start")
 
-    def __init__(self, pattern: re.Pattern[str], run_start: bool) -> None:
-        self.pattern = pattern
+    def __init__(self, patterns: list[re.Pattern[str]], run_start: bool) -> None:
+        self.patterns = patterns
         self.run_start = run_start  # hits are only run starts: also try the search position
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return self.patterns[0]
+
+
+def _quick(parsed: Any, flags: int, run_start_ok: bool) -> tuple[re.Pattern[str], bool] | None:
+    """Rewrite ``parsed`` (in place) into a pattern with a prefix the engine can skip by."""
+    data = parsed.data
+    skip = 0
+    while skip < len(data) and data[skip][0] in (_C.AT, _C.ASSERT, _C.ASSERT_NOT):
+        skip += 1
+    leading = data[:skip]
+    del data[:skip]
+    # Run starts only without leading assertions: one that holds inside a run may fail a
+    # character earlier, and then the earlier start is no match.
+    done, run_start = _first_char_prefix(parsed, run_start_ok and not leading)
+    if not done:
+        return None
+    head = _head_list(parsed)
+    if head is not None:
+        head[1:1] = [a for a in (_after_first_char(x, parsed.state) for x in leading) if a is not None]
+    from re import _compiler  # type: ignore[attr-defined]
+
+    # Only worth it when the engine gets a prefix to skip by (its own test, as in
+    # _compile_info): without one the dropped assertions were the cheap early exit.
+    flags |= parsed.state.flags
+    if flags & re.IGNORECASE and flags & re.LOCALE:
+        return None
+    if not _compiler._get_literal_prefix(parsed, flags)[0] and not _compiler._get_charset_prefix(parsed, flags):
+        return None
+    return _compiler.compile(parsed, flags), run_start
+
+
+_MAX_EXPANSIONS = 8
+
+
+def _clone(node: Any) -> Any:
+    """A copy of a parsed pattern's lists, tuples and subpatterns (operation codes shared)."""
+    if isinstance(node, _P.SubPattern):
+        return _P.SubPattern(node.state, _clone(node.data))
+    if isinstance(node, list):
+        return [_clone(x) for x in node]
+    if isinstance(node, tuple):
+        return tuple(_clone(x) for x in node)
+    return node
+
+
+def _expand(items: list[Any], depth: int) -> list[list[Any]] | None:
+    """Item lists whose match starts, together, include every match start of ``items``: the
+    first element's alternatives one by one, an optional first element present and absent,
+    a leading group opened up (assertions in front stay in front of each). None past a bound."""
+    if depth > 4:
+        return None
+    skip = 0
+    while skip < len(items) and items[skip][0] in (_C.AT, _C.ASSERT, _C.ASSERT_NOT):
+        skip += 1
+    if skip >= len(items):
+        return None
+    lead, (op, av), rest = items[:skip], items[skip], items[skip + 1 :]
+    parts: list[list[Any]]
+    if op is _C.SUBPATTERN:
+        parts = [[*av[-1].data, *rest]]
+    elif op is _C.BRANCH:
+        parts = [[*alt.data, *rest] for alt in av[1]]
+    elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT) and av[0] == 0:
+        parts = [[(op, (1, av[1], av[2])), *rest], rest]
+    else:
+        return [items]
+    out: list[list[Any]] = []
+    for part in parts:
+        more = _expand([*lead, *part], depth + 1)
+        if more is None:
+            return None
+        out.extend(more)
+        if len(out) > _MAX_EXPANSIONS:
+            return None
+    return out
 
 
 def scan_pattern(regex: re.Pattern[str]) -> Scan | None:
-    r"""A quicker pattern to find where ``regex`` may match (see ``scan_finditer``); None when
+    r"""Quicker patterns to find where ``regex`` may match (see ``scan_finditer``); None when
     none is derived and the plain search is used.
 
     Leading zero-width assertions (``\b``, lookbehinds, lookaheads) stop the engine's quick
     skip: they move behind the first character where they can (``_after_first_char``) and are
     dropped otherwise; each hit is then confirmed with ``regex.match`` at the same position,
-    which sees the text before that position as a search does.
+    which sees the text before that position as a search does. A pattern whose start is a
+    choice (``https?://\S+|\b[a-z]+\.com``, ``\+?7\d+``) gets one quick pattern per way it can
+    start (``_expand``).
     """
     if _P is None:
         return None
@@ -300,34 +381,27 @@ def scan_pattern(regex: re.Pattern[str]) -> Scan | None:
         parsed = _P.parse(regex.pattern, regex.flags)
         if parsed.getwidth()[0] == 0:
             return None  # empty matches follow finditer's own stepping rules: leave them to it
-        data = parsed.data
-        skip = 0
-        while skip < len(data) and data[skip][0] in (_C.AT, _C.ASSERT, _C.ASSERT_NOT):
-            skip += 1
-        leading = data[:skip]
-        del data[:skip]
-        # Run starts only without leading assertions: one that holds inside a run may fail a
-        # character earlier, and then the earlier start is no match.
-        done, run_start = _first_char_prefix(parsed, not leading and not _uses_backreferences(parsed))
-        if not done:
+        run_start_ok = not _uses_backreferences(parsed)
+        whole = _quick(parsed, regex.flags, run_start_ok)
+        if whole is not None:
+            return Scan([whole[0]], whole[1])
+        if not run_start_ok:
+            return None  # flattening groups below would break a backreference
+        parsed = _P.parse(regex.pattern, regex.flags)
+        expansions = _expand(list(parsed.data), 0)
+        if expansions is None or len(expansions) < 2:
             return None
-        head = _head_list(parsed)
-        if head is not None:
-            moved = [a for a in (_after_first_char(x, parsed.state) for x in leading) if a is not None]
-            head[1:1] = moved
-        from re import _compiler  # type: ignore[attr-defined]
-
-        # Only worth it when the engine gets a prefix to skip by (its own test, as in
-        # _compile_info): without one the dropped assertions were the cheap early exit.
-        flags = regex.flags | parsed.state.flags
-        if flags & re.IGNORECASE and flags & re.LOCALE:
-            return None
-        if not _compiler._get_literal_prefix(parsed, flags)[0] and not _compiler._get_charset_prefix(parsed, flags):
-            return None
-        scan: re.Pattern[str] = _compiler.compile(parsed, regex.flags)
+        patterns: list[re.Pattern[str]] = []
+        for items in expansions:
+            # A fresh tree for each: _quick rewrites in place and expansions share subtrees.
+            sub = _P.SubPattern(parsed.state, _clone(items))
+            quick = _quick(sub, regex.flags, False)
+            if quick is None:
+                return None
+            patterns.append(quick[0])
     except Exception:  # noqa: BLE001 - parser internals differ between versions: no accelerator
         return None
-    return Scan(scan, run_start)
+    return Scan(patterns, False)
 
 
 def scan_finditer(regex: re.Pattern[str], scan: Scan | None, text: str) -> Iterator[re.Match[str]]:
@@ -341,6 +415,9 @@ def scan_finditer(regex: re.Pattern[str], scan: Scan | None, text: str) -> Itera
     """
     if scan is None:
         yield from regex.finditer(text)
+        return
+    if len(scan.patterns) > 1:
+        yield from _scan_alternatives(regex, scan.patterns, text)
         return
     quick, run_start = scan.pattern, scan.run_start
     pos, end = 0, len(text)
@@ -361,3 +438,25 @@ def scan_finditer(regex: re.Pattern[str], scan: Scan | None, text: str) -> Itera
             continue
         yield m
         pos = m.end()  # never empty (scan_pattern refuses patterns of zero width)
+
+
+def _scan_alternatives(regex: re.Pattern[str], quick: list[re.Pattern[str]], text: str) -> Iterator[re.Match[str]]:
+    """``scan_finditer`` with one quick pattern per alternative: the next candidate is the
+    nearest hit of any of them (each hit is kept until the search passes it)."""
+    end = len(text)
+    hits = [-1] * len(quick)  # next hit of each, -1 when not looked for yet, end + 1 when none
+    pos = 0
+    while pos <= end:
+        for k, pattern in enumerate(quick):
+            if hits[k] < pos:
+                hit = pattern.search(text, pos)
+                hits[k] = hit.start() if hit is not None else end + 1
+        s = min(hits)
+        if s > end:
+            return
+        m = regex.match(text, s)
+        if m is None:
+            pos = s + 1
+            continue
+        yield m
+        pos = m.end()
