@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kuzet.detect.features import dense_features, model_view
+from kuzet.detect.features import dense_features, entry_weights, model_view
 from kuzet.detect.lexicon import Lexicon, Match
 from kuzet.detect.normalize import NormalizedText, normalize
 from kuzet.records import Indicator
@@ -75,10 +75,18 @@ class Analysis:
     view: str
     truncated: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    # features.entry_weights of the matches: computed once, read by features and fusion.
+    weights: dict[tuple[str, str], float] | None = None
 
     @property
     def matches(self) -> list[Match]:
         return [m for f in self.fields for m in f.matches]
+
+    @property
+    def entry_weights(self) -> dict[tuple[str, str], float]:
+        if self.weights is None:
+            self.weights = entry_weights(self.matches)
+        return self.weights
 
 
 def analyze(
@@ -104,16 +112,19 @@ def analyze(
     if indicators is None:
         indicators = find_indicators(text, image_text, html[: MAX_TEXT_CHARS * 4] if html else None)
     merged = _merge_norms([f.norm for f in fields])
-    dense = dense_features(merged, [m for f in fields for m in f.matches], indicators)
+    matches = [m for f in fields for m in f.matches]
+    weights = entry_weights(matches)
+    dense = dense_features(merged, matches, indicators, weights)
     view = model_view(merged.text)
-    return Analysis(fields, indicators, dense, view, truncated)
+    return Analysis(fields, indicators, dense, view, truncated, weights=weights)
 
 
 def with_indicators(analysis: Analysis, indicators: list[Indicator]) -> Analysis:
     """The same analysis with ``indicators`` found afterwards (dense features rebuilt)."""
     merged = _merge_norms([f.norm for f in analysis.fields])
-    dense = dense_features(merged, analysis.matches, indicators)
-    return Analysis(analysis.fields, indicators, dense, analysis.view, analysis.truncated, analysis.extra)
+    weights = analysis.entry_weights
+    dense = dense_features(merged, analysis.matches, indicators, weights)
+    return Analysis(analysis.fields, indicators, dense, analysis.view, analysis.truncated, analysis.extra, weights)
 
 
 def _merge_norms(norms: list[NormalizedText]) -> NormalizedText:

@@ -94,16 +94,14 @@ class Detector:
         text_logits = None
         if screen and self.model is not None:
             text_logits = self.model.text_logits([a.view for a in analyses])
-            first = self.model.predict(
+            first = self.model.top_classes(
                 [a.view for a in analyses],
                 np.asarray([a.dense for a in analyses], dtype=np.float64),
                 text_logits=text_logits,
             )
-            for i, (pred, a) in enumerate(zip(first, analyses, strict=True)):
-                cats = category_scores(a.matches)
-                if max(pred.probs, key=pred.probs.__getitem__) != "benign" or any(
-                    cats.get(c, 0.0) >= SUPPORT_MIN_EVIDENCE for c in VIOLATIONS
-                ):
+            for i, (top, a) in enumerate(zip(first, analyses, strict=True)):
+                cats = category_scores(a.matches, a.entry_weights)
+                if top != "benign" or any(cats.get(c, 0.0) >= SUPPORT_MIN_EVIDENCE for c in VIOLATIONS):
                     text, _, image_text = docs[i]
                     analyses[i] = with_indicators(
                         a, find_indicators(text[:MAX_TEXT_CHARS], image_text[:MAX_SIDE_CHARS])

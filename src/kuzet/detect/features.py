@@ -76,24 +76,38 @@ def indicator_group(kind: str) -> str:
     return "other"
 
 
-def category_scores(matches: Sequence[Match]) -> dict[str, float]:
-    """Sum of weights per lexicon category, each entry counted once."""
+def entry_weights(matches: Sequence[Match]) -> dict[tuple[str, str], float]:
+    """The weight of each lexicon entry found, ``(category, name)`` -> weight, counted once
+    however often the entry occurs (never below 0)."""
     best: dict[tuple[str, str], float] = {}
     for m in matches:
         key = (m.category, m.name)
-        best[key] = max(best.get(key, 0.0), m.weight)
+        old = best.get(key)
+        if old is None:
+            best[key] = m.weight if m.weight > 0.0 else 0.0
+        elif m.weight > old:
+            best[key] = m.weight
+    return best
+
+
+def category_scores(matches: Sequence[Match], weights: dict[tuple[str, str], float] | None = None) -> dict[str, float]:
+    """Sum of weights per lexicon category, each entry counted once (``weights``: the
+    ``entry_weights`` of ``matches``, when already known)."""
+    best = entry_weights(matches) if weights is None else weights
     out = dict.fromkeys(LEXICON_CATEGORIES, 0.0)
     for (cat, _), w in best.items():
         out[cat] = out.get(cat, 0.0) + w
     return out
 
 
-def dense_features(norm: NormalizedText, matches: Sequence[Match], indicators: Sequence[Indicator]) -> list[float]:
+def dense_features(
+    norm: NormalizedText,
+    matches: Sequence[Match],
+    indicators: Sequence[Indicator],
+    weights: dict[tuple[str, str], float] | None = None,
+) -> list[float]:
     """The dense feature vector, in ``DENSE_FEATURES`` order."""
-    best: dict[tuple[str, str], float] = {}
-    for m in matches:
-        key = (m.category, m.name)
-        best[key] = max(best.get(key, 0.0), m.weight)
+    best = entry_weights(matches) if weights is None else weights
     sums = dict.fromkeys(LEXICON_CATEGORIES, 0.0)
     counts = dict.fromkeys(LEXICON_CATEGORIES, 0)
     maxes = dict.fromkeys(LEXICON_CATEGORIES, 0.0)
@@ -101,7 +115,8 @@ def dense_features(norm: NormalizedText, matches: Sequence[Match], indicators: S
         if cat in sums:
             sums[cat] += w
             counts[cat] += 1
-            maxes[cat] = max(maxes[cat], w)
+            if w > maxes[cat]:
+                maxes[cat] = w
     groups = dict.fromkeys(INDICATOR_GROUPS, 0)
     for ind in indicators:
         if ind.valid:

@@ -68,7 +68,7 @@ def _softmax(logits: dict[str, float]) -> dict[str, float]:
 
 def lexicon_only_scores(analysis: Analysis) -> dict[str, float]:
     """Scores when no model is available: lexicon weights (benign context acts in ``fuse``)."""
-    cats = category_scores(analysis.matches)
+    cats = category_scores(analysis.matches, analysis.entry_weights)
     logits = {"benign": 2.0}
     for c in VIOLATIONS:
         logits[c] = cats.get(c, 0.0) + 0.3 * cats.get("call_to_action", 0.0)
@@ -102,7 +102,7 @@ def fuse(
             if leaning != label or bare.get(label, 0.0) < AMPLIFY_MIN_PROB:
                 scores = dict(bare)
                 rules.append(_amplifier_rule("obfuscation"))
-    cats = category_scores(analysis.matches)
+    cats = category_scores(analysis.matches, analysis.entry_weights)
     groups = {indicator_group(i.kind) for i in analysis.indicators if i.valid}
     logits = {k: math.log(max(v, 1e-9)) for k, v in scores.items()}
     boosted = False

@@ -199,6 +199,15 @@ class LinearModel:
             out.append(self._predictions(text, contrib, keep))
         return out
 
+    def top_classes(
+        self, texts: Sequence[str], dense: np.ndarray, *, text_logits: np.ndarray | None = None
+    ) -> list[str]:
+        """The most probable class of each text, as ``predict`` would give it, without building
+        the predictions (the softmax keeps the order of the logits)."""
+        text, contrib = self.logits(texts, dense, text_logits)
+        total = text + contrib.sum(axis=2) + self.intercept[None, :]
+        return [self.classes[i] for i in np.argmax(total, axis=1).tolist()]
+
     def _predictions(self, text: np.ndarray, contrib: np.ndarray, keep: np.ndarray) -> list[Prediction]:
         total = (text + (contrib * keep[None, None, :]).sum(axis=2) + self.intercept[None, :]) / self.temperature
         total -= total.max(axis=1, keepdims=True)

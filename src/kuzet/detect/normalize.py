@@ -29,6 +29,7 @@ from kuzet.detect.homoglyphs import (
     latin_skeleton,
 )
 from kuzet.detect.morph import is_known_ru
+from kuzet.detect.regex_gate import GatedPattern
 
 Step = tuple[str, Sequence[int], int]
 
@@ -79,6 +80,9 @@ _OTHER_CYR_RE = re.compile(r"[^\x00-\x40\x5b-\x60\x7b-\x7f\u0400-\u052f][\u0400-
 # Digits and symbols standing for letters: inside a word (letters on both sides), or one
 # trailing 0 after four letters ("казин0"). Leading digits are left alone: "1xbet", "5ти".
 _LEET_RE = re.compile(r"[013456@$]+")
+# The same runs where a letter stands before them (the class is wider than isalpha, which is
+# checked after); through GatedPattern's quick scan, since most digits follow no letter.
+_LEET_AFTER_LETTER = GatedPattern(r"(?<=[^\W\d_])[013456@$]+")
 _REPEAT_RE = re.compile(rf"({_LETTER})\1{{2,}}")
 # Any character three times: scanned about ten times faster than _REPEAT_RE, which only runs
 # when one of these is a letter.
@@ -316,7 +320,7 @@ def case_fold(text: str, offsets: Sequence[int]) -> Step:
 def replace_leet(text: str, offsets: Sequence[int]) -> Step:
     """Digits and symbols inside words stand for letters: "к0нтора" -> "контора", "c4sino"."""
     # Only a run right after a letter can be rewritten (both cases below need one there).
-    runs = [m for m in _LEET_RE.finditer(text) if m.start() and text[m.start() - 1].isalpha()]
+    runs = [m for m in _LEET_AFTER_LETTER.finditer(text) if text[m.start() - 1].isalpha()]
     if not runs:
         return text, offsets, 0
 

@@ -153,9 +153,14 @@ class GatedPattern:
             return self.regex.sub(repl, text)
         parts: list[str] = []
         pos = 0
+        # A replacement without backslashes is literal; expand() would parse it every time.
+        literal = repl if isinstance(repl, str) and "\\" not in repl else None
         for m in scan_finditer(self.regex, self.scan, text):
             parts.append(text[pos : m.start()])
-            parts.append(repl(m) if callable(repl) else m.expand(repl))
+            if literal is not None:
+                parts.append(literal)
+            else:
+                parts.append(repl(m) if callable(repl) else m.expand(repl))
             pos = m.end()
         if not parts:
             return text
