@@ -764,3 +764,18 @@ def test_random_fragments_never_raise() -> None:
         for ind in extract_indicators(text):
             assert ind.span is not None and 0 <= ind.span.start < ind.span.end <= len(text)
         extract_html_indicators(text, base_url=rng.choice([None, "https://a.kz/"]))
+
+
+def test_bare_domain_candidates_find_what_the_plain_pattern_finds() -> None:
+    """Trying the domain pattern only at run starts that hold a dotted spot gives the matches
+    of the plain scan, on random text made of domain-ish pieces."""
+    import random
+
+    from kuzet.detect import indicator_contacts as contacts
+
+    rng = random.Random(4)
+    pieces = list("ab.c-_@/:%+ 1ё") + ["site.com", "x.kz", "www.", "a..b", "-x.ru", "ы.рф", "_a.bc", "a.b.c.de"]
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
+        plain = [(m.span(), m.group()) for m in contacts._BARE_DOMAIN.finditer(text)]
+        assert [(m.span(), m.group()) for m in contacts._bare_domain_matches(text)] == plain, text

@@ -336,11 +336,34 @@ def find_urls(text: str) -> Iterator[ContactMatch]:
         yield ContactMatch(kind, domain, domain, host_at, host_at + len(host))
 
 
+def _bare_domain_matches(text: str) -> Iterator[re.Match[str]]:
+    """``_BARE_DOMAIN.finditer(text)``, tried only where a domain can start.
+
+    A match lies inside one run of word characters, dots and hyphens, starts where that run
+    starts (the lookbehind refuses any of them before it) and holds a letter-dot-two-letters
+    spot (``_DOTTED``). So the pattern is tried once at the start of each run holding such a
+    spot, in order, instead of at every word of the text; after a match the rest of its run
+    cannot hold another."""
+    starts: list[int] = []
+    for hit in _DOTTED.finditer(text):
+        i = hit.start()
+        while i > 0 and (text[i - 1].isalnum() or text[i - 1] in "_.-"):
+            i -= 1
+        if not starts or starts[-1] != i:
+            starts.append(i)
+    end = -1
+    for s in starts:
+        if s < end:
+            continue
+        m = _BARE_DOMAIN.match(text, s)
+        if m is not None:
+            end = m.end()
+            yield m
+
+
 def find_bare_domains(text: str) -> Iterator[ContactMatch]:
     """Domains written without a scheme (``vulkan-kz.com``); the caller masks URLs and e-mails."""
-    if not _DOTTED.search(text):
-        return
-    for m in _BARE_DOMAIN.finditer(text):
+    for m in _bare_domain_matches(text):
         start, token = m.start(), m.group()
         if not token.isascii():
             # "Подробностиsite.com": a Cyrillic word glued to an ASCII domain. Registries do not
