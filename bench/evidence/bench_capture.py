@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from kuzet.evidence.browser import descendants, launch, rss_bytes
-from kuzet.evidence.capture import CaptureOptions, CaptureService
+from kuzet.evidence.capture import CaptureService
 from kuzet.evidence.verify import verify_bundle
 from kuzet.settings import Settings
 
@@ -176,11 +176,11 @@ def run(pool_n: int, launch_n: int, out: Path) -> dict[str, Any]:
     n = 0
     done: list[tuple[Path, float]] = []
 
-    def one(svc: CaptureService, options: CaptureOptions | None = None) -> float:
+    def one(svc: CaptureService) -> float:
         nonlocal n
         n += 1
         t = time.perf_counter()
-        b = svc.capture(urls[n % len(urls)], tmp / "bundles" / f"b{n}", options=options)
+        b = svc.capture(urls[n % len(urls)], tmp / "bundles" / f"b{n}")
         dt = time.perf_counter() - t
         bad = [p.name for p in b.parts if p.status != "ok"]
         if bad or b.page_kind != "content":
@@ -219,9 +219,7 @@ def run(pool_n: int, launch_n: int, out: Path) -> dict[str, Any]:
             cpu0 = tree_cpu_seconds()
             svc = CaptureService(settings)
             t1 = time.perf_counter()
-            # The same capture code and options, but the browser is due for recycling after this
-            # capture, so no context is prepared for a next one that will never come.
-            one(svc, CaptureOptions(recycle_every=1))
+            one(svc)
             launch_cpu += tree_cpu_seconds() - cpu0
             own0 = time.process_time()
             svc.close()

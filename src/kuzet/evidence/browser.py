@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from kuzet.errors import BrowserMissing
 
@@ -263,76 +263,3 @@ class Watchdog:
 
     def __exit__(self, *exc: Any) -> None:
         self._timer.cancel()
-
-
-class OpeningPage:
-    """A page and its CDP session being opened in ``ctx`` while the caller goes on.
-
-    With the sync API nothing runs in the background by itself: the driver's event loop turns
-    only while the thread is inside a Playwright call. The page is opened by a task on that loop,
-    so it advances during whatever the thread asks of the browser next (the capture before it)
-    and chromium starts the page's renderer meanwhile. ``result()`` waits for it (at once when it
-    is ready) and raises what opening it raised. Playwright has no public call for this; when its
-    internals are not as expected, the page is opened in ``result()`` instead, as
-    ``ctx.new_page()`` would.
-    """
-
-    def __init__(self, ctx: BrowserContext, *, background: bool = True) -> None:
-        self.ctx = ctx
-        self.crashed = False
-        self._task: Any = None
-        self._result: tuple[Page, CDPSession] | None = None
-        if background:
-            with contextlib.suppress(AttributeError, TypeError, ImportError):
-                self._task = self._start()
-
-    def _start(self) -> Any:
-        impl = self.ctx._impl_obj  # noqa: SLF001 - see the class docstring
-
-        def on_crash(*_: Any) -> None:
-            self.crashed = True
-
-        async def open_page() -> tuple[Any, Any]:
-            page = await impl.new_page()
-            page.on("crash", on_crash)
-            return page, await impl.new_cdp_session(page)
-
-        task = impl._loop.create_task(open_page())  # noqa: SLF001
-        # Read a failure even when nobody asks for the page (asyncio would log it otherwise).
-        task.add_done_callback(lambda t: t.cancelled() or t.exception())
-        return task
-
-    @property
-    def background(self) -> bool:
-        return self._task is not None
-
-    def result(self) -> tuple[Page, CDPSession]:
-        if self._result is None:
-            self._result = self._open()
-        return self._result
-
-    def _open(self) -> tuple[Page, CDPSession]:
-        if self._task is None:
-            page = self.ctx.new_page()
-            page.on("crash", lambda _: setattr(self, "crashed", True))
-            return page, self.ctx.new_cdp_session(page)
-        from playwright._impl._sync_base import mapping
-
-        if not self._task.done():
-            self.ctx._sync(self._task)  # noqa: SLF001 - runs the driver's loop until the task is done
-        page_impl, cdp_impl = self._task.result()
-        return mapping.from_impl(page_impl), mapping.from_impl(cdp_impl)
-
-    def alive(self, timeout_s: float = 2.0) -> bool:
-        """The page is open, its renderer answers a trivial script, and it never crashed (the
-        round trip also delivers a crash event still on its way)."""
-        try:
-            page, cdp = self.result()
-            cdp.send("Runtime.evaluate", {"expression": "1", "returnByValue": True}, timeout=timeout_s * 1000)
-        except Exception:  # Playwright's errors, the task's own, a cancelled task
-            return False
-        return not self.crashed and not page.is_closed()
-
-    def cancel(self) -> None:
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
