@@ -163,7 +163,10 @@ class LinearModel:
         keys, counts = np.unique(keys, return_counts=True)
         if not len(keys):
             return out
-        doc, col = keys // n_feat, keys % n_feat
+        if n_feat & (n_feat - 1) == 0:  # a power of two: shift and mask, not division
+            doc, col = keys >> (n_feat.bit_length() - 1), keys & (n_feat - 1)
+        else:
+            doc, col = keys // n_feat, keys % n_feat
         w = np.log1p(counts.astype(np.float32)) * self.idf[col]
         norms = np.sqrt(np.bincount(doc, weights=w.astype(np.float64) ** 2, minlength=n_docs))
         norms[norms == 0] = 1.0
