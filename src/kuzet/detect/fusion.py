@@ -232,22 +232,33 @@ def phrase_signals(analysis: Analysis) -> list[Signal]:
     out: list[Signal] = []
     seen: set[tuple[str, str]] = set()
     for f in analysis.fields:
+        norm = f.norm
+        # Untouched by normalisation (offsets still the identity range): spans map to themselves.
+        offsets = norm.offsets
+        identity = isinstance(offsets, range) and offsets.start == 0 and offsets.step == 1
+        size = len(offsets)
+        is_text = f.name == "text"
         for m in f.matches:
             key = (m.category, m.name)
             if key in seen:
                 continue
             seen.add(key)
-            start, end = f.norm.to_original(m.start, m.end)
-            detail: dict[str, object] = {"lang": m.lang, "field": f.name, **m.detail}
+            if identity and m.start < m.end <= size:
+                start, end = m.start, m.end
+            else:
+                start, end = norm.to_original(m.start, m.end)
+            detail: dict[str, object] = {"lang": m.lang, "field": f.name}
+            if m.detail:
+                detail.update(m.detail)
             out.append(
                 Signal(
-                    kind="phrase" if m.kind == "phrase" else "pattern",
-                    category=m.category,
-                    name=m.name,
-                    weight=m.weight,
-                    text=f.norm.original[start:end][:200],
-                    span=Span(start, end) if f.name == "text" else None,
-                    detail=detail,
+                    "phrase" if m.kind == "phrase" else "pattern",
+                    m.category,
+                    m.name,
+                    m.weight,
+                    norm.original[start:end][:200],
+                    Span(start, end) if is_text else None,
+                    detail,
                 )
             )
     out.sort(key=lambda s: -s.weight)
