@@ -188,3 +188,25 @@ def test_screening_keeps_labels_and_skips_identifiers_only_where_they_cannot_mat
     assert [v.label for v in screened] == [v.label for v in full]
     assert not screened[0].indicators and full[0].indicators
     assert screened[1].indicators and screened[2].indicators
+
+
+def test_top_classes_agree_with_full_predictions(det: Detector) -> None:
+    """Screening reads the top class off the logits; it is the class the probabilities give."""
+    import numpy as np
+
+    from kuzet.detect.analysis import analyze
+
+    assert det.model is not None
+    texts = [
+        "Онлайн казино, бонус 200% на первый депозит",
+        "Пассивный доход 3% в день, реферальная программа",
+        "Куплю дебетовые карты, оплата сразу",
+        "Погода в Алматы: до +25, вечером дождь",
+        "",
+        "Get a 100% welcome bonus and free spins",
+    ]
+    analyses = [analyze(det.lexicon, t, indicators=[]) for t in texts]
+    views = [a.view for a in analyses]
+    dense = np.asarray([a.dense for a in analyses], dtype=np.float64)
+    preds = det.model.predict(views, dense)
+    assert det.model.top_classes(views, dense) == [max(p.probs, key=p.probs.__getitem__) for p in preds]
