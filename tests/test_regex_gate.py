@@ -136,3 +136,23 @@ def test_gated_pattern_methods_equal_the_plain_pattern() -> None:
             assert gated.sub(lambda m: m.group(0).upper(), text) == plain.sub(lambda m: m.group(0).upper(), text)
             found, expected = gated.search(text), plain.search(text)
             assert (found and found.span()) == (expected and expected.span()), (source, text)
+
+
+def test_word_runs_use_ranges_only_where_they_agree_with_the_unicode_class() -> None:
+    """Every character the fast path accepts is classified by the ranges as by the Unicode
+    class; findall and split give the plain results on text of any script."""
+    import sys
+
+    from kuzet.detect import regex_gate as g
+
+    for unicode_class in (r"[^\W\d_]", r"[^\W_]"):
+        runs = g.WordRuns(unicode_class)
+        exact = re.compile(unicode_class)
+        for code in range(sys.maxunicode + 1):
+            ch = chr(code)
+            if not g._OUTSIDE_FAST.match(ch):
+                assert bool(runs.fast.fullmatch(ch)) == bool(exact.fullmatch(ch)), hex(code)
+    texts = ["Казино 1xBet бонус_200%", "Қазақша мәтін, ₸ 500", "café ﬁ Ⅻ ① ❶", "", "emoji 🎰 and — dash", "x²"]
+    for text in texts:
+        assert g.LETTER_RUNS.findall(text) == re.findall(r"[^\W\d_]+", text)
+        assert g.ALNUM_RUNS.split(text) == re.split(r"([^\W_]+)", text)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from kuzet.detect.regex_gate import LETTER_RUNS
+
 KAZAKH_LETTERS = frozenset("әғқңөұүһі")
 _KK_STOPWORDS = frozenset(
     [
@@ -149,7 +151,6 @@ _EN_STOPWORDS = frozenset(
         "more",
     ]
 )
-_WORD_RE = re.compile(r"[^\W\d_]+")
 
 
 def _is_cyrillic_start(word: str) -> bool:
@@ -158,7 +159,7 @@ def _is_cyrillic_start(word: str) -> bool:
 
 def detect_language(text: str, *, sample: int = 4000) -> str:
     """Return "ru", "kk", "en" or "mixed" (also for text with no letters)."""
-    words = _WORD_RE.findall(text[:sample].casefold())
+    words = LETTER_RUNS.findall(text[:sample].casefold())
     if not words:
         return "mixed"
     # Counted per distinct word (texts repeat words); stopwords by set intersection.

@@ -27,13 +27,20 @@ from itertools import accumulate
 from pathlib import Path
 
 from kuzet.detect.morph import entry_key, word_keys
-from kuzet.detect.regex_gate import Requirement, Scan, passes, required_substrings, scan_finditer, scan_pattern
+from kuzet.detect.regex_gate import (
+    ALNUM_RUNS,
+    Requirement,
+    Scan,
+    passes,
+    required_substrings,
+    scan_finditer,
+    scan_pattern,
+)
 from kuzet.errors import DetectError
 
 CATEGORIES = ("gambling", "pyramid", "illegal_finance", "benign_context", "call_to_action")
 LANGS = ("ru", "kk", "en")
 _TOKEN_RE = re.compile(r"[^\W_]+")
-_SPLIT_RE = re.compile(r"([^\W_]+)")
 _NAMED_RE = re.compile(r"re\[([\w-]+)\]:")
 _MAX_GAP = 3
 _PREFIX_INDEX_LEN = 3
@@ -199,7 +206,7 @@ class Lexicon:
         """Every entry found in ``text`` (normalised, lower-case); one match per entry and place."""
         # One regex pass gives tokens and the separators between them (split with a group), so
         # token positions are sums of lengths, taken only when some token starts an entry.
-        parts = _SPLIT_RE.split(text)
+        parts = ALNUM_RUNS.split(text)
         words = parts[1::2]
         found: list[Match] = []
         cache = self._cache
