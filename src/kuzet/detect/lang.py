@@ -8,7 +8,6 @@ is "mixed".
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 from kuzet.detect.regex_gate import LETTER_RUNS
