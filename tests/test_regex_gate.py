@@ -156,3 +156,41 @@ def test_word_runs_use_ranges_only_where_they_agree_with_the_unicode_class() -> 
     for text in texts:
         assert g.LETTER_RUNS.findall(text) == re.findall(r"[^\W\d_]+", text)
         assert g.ALNUM_RUNS.split(text) == re.split(r"([^\W_]+)", text)
+
+
+def test_case_insensitive_gates_never_refuse_a_text_the_pattern_matches() -> None:
+    """Conditions of a case-insensitive pattern are tested on the lower-cased text, except when
+    the text holds a character the regex engine folds differently (ᲀ for в, ſ for s, İ)."""
+    from kuzet.detect import indicator_money
+
+    patterns = [v for v in vars(indicator_money).values() if isinstance(v, GatedPattern) and v.lower]
+    patterns.append(GatedPattern(r"евро|sms|каждый\s+день", re.I))
+    assert len(patterns) >= 5
+    pieces = ["ЕЖЕДНЕВНО", "Daily", "ᲀ", "ſ", "İ", "%", "5", " ", "евро", "ЕᲀРО", "SMS", "ſmſ", "Каждый", "день", "КОД"]
+    pieces += ["₸", "ТЕНГЕ", "Руб", "percent", "ПРОЦЕНТ", "за", "сутки", "1 000", "USD", "promo", "PROMO-КОД"]
+    rng = random.Random(5)
+    for _ in range(4000):
+        text = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 10)))
+        for gated in patterns:
+            assert [m.span() for m in gated.finditer(text)] == [m.span() for m in gated.regex.finditer(text)], (
+                gated.pattern,
+                text,
+            )
+    # The exotic letters do match case-insensitively, so the gate must let such texts through.
+    assert re.search("евро", "ЕᲀРО", re.I) and patterns[-1].possible("ЕᲀРО")
+
+
+def test_str_lower_folds_like_the_regex_engine_outside_the_exotic_characters() -> None:
+    import sys
+
+    import _sre
+
+    from kuzet.detect import regex_gate as g
+
+    assert g._CASE_EXOTIC is not None
+    odd = [
+        hex(code)
+        for code in range(sys.maxunicode + 1)
+        if not g._CASE_EXOTIC.match(chr(code)) and chr(code).lower() != chr(_sre.unicode_tolower(code))
+    ]
+    assert odd == []

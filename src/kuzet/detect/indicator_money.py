@@ -105,11 +105,11 @@ def _lookup(table: dict[str, Any], word: str) -> Any:
 
 
 # One cheap pass that says whether any currency is named at all; most texts name none.
-_CURRENCY_GATE = re.compile(r"[₸₽$€]|тг|тенге|теңге|kzt|руб|rub|usd|долл|dollar|eur|евро", re.I)
+_CURRENCY_GATE = GatedPattern(r"[₸₽$€]|тг|тенге|теңге|kzt|руб|rub|usd|долл|dollar|eur|евро", re.I)
 
 
 def find_amounts(text: str) -> Iterator[MoneyMatch]:
-    if not _CURRENCY_GATE.search(text):
+    if not _CURRENCY_GATE.possible(text):  # substring tests on the lower-cased text
         return
     for pattern in (_AMOUNT_AFTER, _AMOUNT_BEFORE):
         for m in pattern.finditer(text):
@@ -147,13 +147,13 @@ _PERIODS_BEFORE = (
     r"|(?P<hour>hourly|сағатына))"
 )
 _RATE_AFTER = GatedPattern(r"(?=\d)(?<![\w.,])" + _PCT + r"\s*(?:[-–—]\s*)?" + _PERIODS_AFTER + r"(?![^\W\d_])", re.I)
-_RATE_BEFORE = re.compile(r"(?<![\w])" + _PERIODS_BEFORE + r"\s*(?:до|up\s+to|от|from|дейін|:)?\s*" + _PCT, re.I)
+_RATE_BEFORE = GatedPattern(r"(?<![\w])" + _PERIODS_BEFORE + r"\s*(?:до|up\s+to|от|from|дейін|:)?\s*" + _PCT, re.I)
 _PERIOD_NAMES = ("day", "week", "month", "year", "hour")
-_PERCENT_WORD = re.compile(r"процент|пайыз|percent", re.I)
+_PERCENT_WORD = GatedPattern(r"процент|пайыз|percent", re.I)
 
 
 def find_return_rates(text: str) -> Iterator[MoneyMatch]:
-    if "%" not in text and not _PERCENT_WORD.search(text):
+    if "%" not in text and not _PERCENT_WORD.possible(text):
         return
     for pattern in (_RATE_AFTER, _RATE_BEFORE):
         for m in pattern.finditer(text):
@@ -197,11 +197,11 @@ _PROMO_STOP = {
 }
 
 
-_PROMO_GATE = re.compile(r"код|code|купон|coupon", re.I)
+_PROMO_GATE = GatedPattern(r"код|code|купон|coupon", re.I)
 
 
 def find_promo_codes(text: str) -> Iterator[MoneyMatch]:
-    if not _PROMO_GATE.search(text):
+    if not _PROMO_GATE.possible(text):
         return
     for m in _PROMO.finditer(text):
         code = m.group("code").rstrip("-_")

@@ -43,7 +43,8 @@ def _collect(items: Any, out: list[Requirement]) -> None:
             continue
         flush()
         if op is _C.SUBPATTERN:
-            _collect(av[-1].data, out)
+            if not av[1] & re.IGNORECASE:  # a (?i:...) group: its literals may be any case
+                _collect(av[-1].data, out)
         elif op is _C.ATOMIC_GROUP:
             _collect(av.data, out)
         elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT) and av[0] >= 1:
@@ -72,8 +73,13 @@ def _strength(requirement: Requirement) -> tuple[int, int]:
     return min(len(s) for s in requirement), -len(requirement)
 
 
-def required_substrings(pattern: str | re.Pattern[str]) -> list[Requirement]:
-    """Conditions every text matched by ``pattern`` meets; ``[]`` when none can be derived."""
+def required_substrings(pattern: str | re.Pattern[str], *, lower_case: bool = False) -> list[Requirement]:
+    """Conditions every text matched by ``pattern`` meets; ``[]`` when none can be derived.
+
+    A case-insensitive pattern gets conditions only with ``lower_case``: then they are lower
+    case and hold for the text lower-cased, unless the text has a character that the regex
+    engine folds differently from ``str.lower`` (``case_exotic``; see ``GatedPattern``).
+    """
     source = pattern.pattern if isinstance(pattern, re.Pattern) else pattern
     flags = pattern.flags if isinstance(pattern, re.Pattern) else 0
     if _P is None or not isinstance(source, str):
@@ -82,15 +88,41 @@ def required_substrings(pattern: str | re.Pattern[str]) -> list[Requirement]:
         parsed = _P.parse(source, flags)
     except Exception:  # noqa: BLE001 - an unparsable pattern simply gets no gate
         return []
-    if parsed.state.flags & re.IGNORECASE:
-        return []  # literals would need case variants; not worth it
+    ignore_case = bool(parsed.state.flags & re.IGNORECASE)
+    if ignore_case and (not lower_case or _CASE_EXOTIC is None or parsed.state.flags & re.LOCALE):
+        return []
     out: list[Requirement] = []
     try:
         _collect(parsed.data, out)
     except Exception:  # noqa: BLE001 - parser internals differ between versions: no gate
         return []
+    if ignore_case:
+        # Only conditions spelt in ASCII and Cyrillic, where str.lower and the engine agree.
+        out = [tuple(dict.fromkeys(x.lower() for x in req)) for req in out if all(map(_plain_case, req))]
     # The rarest-looking conditions first, so that a failing text is rejected early.
     return sorted(out, key=_strength, reverse=True)
+
+
+def _plain_case(s: str) -> bool:
+    """ASCII, Cyrillic or a character without case (₸, %, €): where str.lower and the regex
+    engine's case folding agree."""
+    return all(ord(c) < 0x80 or 0x400 <= ord(c) <= 0x4FF or c.lower() == c == c.upper() for c in s)
+
+
+def _case_exotic() -> re.Pattern[str] | None:
+    """Characters a case-insensitive pattern may match that ``str.lower`` does not fold to the
+    same letter: the regex engine's extra case pairs outside ASCII and Cyrillic (Cyrillic
+    "ᲀ" for "в", "ſ" for "s"...) and the dotted capital I, which lower() makes two characters."""
+    try:
+        from re._casefix import _EXTRA_CASES  # type: ignore[import-not-found]
+    except ImportError:  # pragma: no cover - other interpreters
+        return None
+    codes = {c for k, vs in _EXTRA_CASES.items() for c in (k, *vs)} | {0x130}
+    chars = sorted(chr(c) for c in codes if not (c < 0x80 or 0x400 <= c <= 0x4FF))
+    return re.compile("[" + "".join(re.escape(c) for c in chars) + "]")
+
+
+_CASE_EXOTIC = _case_exotic()
 
 
 def passes(requirements: Sequence[Requirement], text: str) -> bool:
@@ -108,12 +140,14 @@ class GatedPattern:
     through its quick scan (``scan_pattern``) where there is one: the results of ``search``,
     ``finditer``, ``findall`` and ``sub`` are those of the plain pattern."""
 
-    __slots__ = ("regex", "requirements", "pattern", "scan")
+    __slots__ = ("regex", "requirements", "pattern", "scan", "lower")
 
     def __init__(self, pattern: str | re.Pattern[str], flags: int = 0) -> None:
         self.regex = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern, flags)
         self.pattern = self.regex.pattern
-        self.requirements = required_substrings(self.regex)
+        self.requirements = required_substrings(self.regex, lower_case=True)
+        # Case-insensitive: conditions are checked on the text lower-cased.
+        self.lower = bool(self.requirements) and bool(self.regex.flags & re.IGNORECASE)
         self.scan = scan_pattern(self.regex)
 
     @property
@@ -121,27 +155,31 @@ class GatedPattern:
         return self.regex.flags
 
     def possible(self, text: str) -> bool:
+        if self.lower:
+            if _CASE_EXOTIC is None or _CASE_EXOTIC.search(text) is not None:
+                return True
+            return passes(self.requirements, text.lower())
         return passes(self.requirements, text)
 
     def match(self, text: str, pos: int = 0) -> re.Match[str] | None:
         return self.regex.match(text, pos)
 
     def search(self, text: str) -> re.Match[str] | None:
-        if not passes(self.requirements, text):
+        if not self.possible(text):
             return None
         return next(scan_finditer(self.regex, self.scan, text), None)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        if passes(self.requirements, text):
+        if self.possible(text):
             yield from scan_finditer(self.regex, self.scan, text)
 
     def findall(self, text: str) -> list[Any]:
         # The plain scan: findall is used where matches are many, and stepping through them in
         # Python would cost more than the quick scan saves.
-        return self.regex.findall(text) if passes(self.requirements, text) else []
+        return self.regex.findall(text) if self.possible(text) else []
 
     def sub(self, repl: str | Callable[[re.Match[str]], str], text: str) -> str:
-        if not passes(self.requirements, text):
+        if not self.possible(text):
             return text
         if self.scan is None:
             return self.regex.sub(repl, text)
