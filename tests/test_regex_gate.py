@@ -181,9 +181,8 @@ def test_case_insensitive_gates_never_refuse_a_text_the_pattern_matches() -> Non
 
 
 def test_str_lower_folds_like_the_regex_engine_outside_the_exotic_characters() -> None:
-    import sys
-
     import _sre
+    import sys
 
     from kuzet.detect import regex_gate as g
 
