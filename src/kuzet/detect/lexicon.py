@@ -239,7 +239,19 @@ class Lexicon:
                     present = set().union(*map(word_keys, set(words)))
                 fitting = possible[token] = [e for e in multis if e.rest_keys <= present]
             for entry in fitting:
-                last = self._match_rest(entry, keys, words, i)
+                second = entry.words[1]
+                if not second.gap_before and not second.prefix:
+                    # Most phrases fail on the very next word: tested here, without a call.
+                    if i + 1 >= len(words):
+                        continue
+                    kj = keys[i + 1]
+                    if kj is None:
+                        kj = keys[i + 1] = word_keys(words[i + 1])
+                    if second.key not in kj:
+                        continue
+                    last = i + 1 if len(entry.words) == 2 else self._match_rest(entry, keys, words, i)
+                else:
+                    last = self._match_rest(entry, keys, words, i)
                 if last is None or (entry.name, i) in seen:
                     continue
                 seen.add((entry.name, i))
