@@ -238,17 +238,20 @@ def _first_char_prefix(items: Any, run_start: bool) -> tuple[bool, bool]:
         return True, False
     if op in (_C.LITERAL, _C.IN):
         return True, False
-    if op in (_C.MAX_REPEAT, _C.MIN_REPEAT) and av[0] >= 1 and len(av[2].data) == 1:
-        unit = av[2].data[0]
-        if unit[0] in (_C.LITERAL, _C.IN):
-            unbounded = av[1] is _C.MAXREPEAT
-            hi = av[1] if unbounded else av[1] - 1
-            head: list[Any] = [unit]
-            if run_start and unbounded:
-                head.append((_C.ASSERT_NOT, (-1, _P.SubPattern(items.state, [unit, unit]))))
-            items.data[0:1] = [*head, (op, (av[0] - 1, hi, av[2]))]
-            return True, run_start and unbounded
-    return False, False
+    unit = _leading_unit(items.data[0]) if op in (_C.MAX_REPEAT, _C.MIN_REPEAT) else None
+    if unit is None:
+        return False, False
+    unbounded = av[1] is _C.MAXREPEAT
+    head: list[Any] = [unit]
+    if run_start and unbounded:
+        head.append((_C.ASSERT_NOT, (-1, _P.SubPattern(items.state, [unit, unit]))))
+    items.data[0:1] = [*head, _one_less(op, av)]
+    return True, run_start and unbounded
+
+
+def _one_less(op: Any, av: Any) -> tuple[Any, Any]:
+    """``X{m,n}`` as ``X{m-1,n-1}``: what is left after its first X."""
+    return (op, (av[0] - 1, av[1] if av[1] is _C.MAXREPEAT else av[1] - 1, av[2]))
 
 
 def _leading_unit(item: Any) -> Any:
@@ -274,8 +277,7 @@ def _hoist_common_head(items: Any) -> None:
         if op in (_C.LITERAL, _C.IN):
             del alt.data[0]
         else:
-            hi = av[1] if av[1] is _C.MAXREPEAT else av[1] - 1
-            alt.data[0] = (op, (av[0] - 1, hi, av[2]))
+            alt.data[0] = _one_less(op, av)
     items.data.insert(0, units[0])
 
 
@@ -386,7 +388,7 @@ def _expand(items: list[Any], depth: int) -> list[list[Any]] | None:
         parts = [[*av[-1].data, *rest]]
     elif op is _C.BRANCH:
         parts = [[*alt.data, *rest] for alt in av[1]]
-    elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT) and av[0] == 0:
+    elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT) and av[0] == 0 and av[1] != 0:
         parts = [[(op, (1, av[1], av[2])), *rest], rest]
     else:
         return [items]
