@@ -79,9 +79,9 @@ _CYR_OTHER_RE = re.compile(r"[\u0400-\u052f][^\x00-\x40\x5b-\x60\x7b-\x7f\u0400-
 _OTHER_CYR_RE = re.compile(r"[^\x00-\x40\x5b-\x60\x7b-\x7f\u0400-\u052f][\u0400-\u052f]")
 # Digits and symbols standing for letters: inside a word (letters on both sides), or one
 # trailing 0 after four letters ("казин0"). Leading digits are left alone: "1xbet", "5ти".
-_LEET_RE = re.compile(r"[013456@$]+")
-# The same runs where a letter stands before them (the class is wider than isalpha, which is
-# checked after); through GatedPattern's quick scan, since most digits follow no letter.
+# Runs of digits and symbols standing for letters, where a letter stands before them (the class
+# is wider than isalpha, which is checked after); through GatedPattern's quick scan, since most
+# digits follow no letter.
 _LEET_AFTER_LETTER = GatedPattern(r"(?<=[^\W\d_])[013456@$]+")
 _REPEAT_RE = re.compile(rf"({_LETTER})\1{{2,}}")
 # Any character three times: scanned about ten times faster than _REPEAT_RE, which only runs
@@ -296,11 +296,6 @@ def _boundary_positions(text: str) -> list[int]:
         for m in fast.finditer(text)
         if _SCRIPT_BOUNDARY_RE.match(text, m.start()) is not None
     ]
-
-
-def _script_boundary(text: str) -> bool:
-    """``_SCRIPT_BOUNDARY_RE.search(text) is not None``, found faster."""
-    return bool(_boundary_positions(text))
 
 
 def case_fold(text: str, offsets: Sequence[int]) -> Step:
