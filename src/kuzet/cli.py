@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 
 from kuzet import __version__
+from kuzet.cli_common import fail as _fail
 from kuzet.detect.cli import classify
 from kuzet.errors import KuzetError
 from kuzet.settings import Settings, get_settings
@@ -85,11 +86,6 @@ def _setup_logging(verbose: bool) -> None:
         handlers=[RichHandler(console=err, show_path=False, rich_tracebacks=False)],
         force=True,
     )
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
-    return typer.Exit(code)
 
 
 def _settings(**overrides: Any) -> Settings:

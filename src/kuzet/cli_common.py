@@ -7,14 +7,16 @@ import json
 import os
 import sys
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from kuzet.errors import KuzetError
-from kuzet.settings import Settings, get_settings
+
+if TYPE_CHECKING:  # settings pull in pydantic-settings: imported where needed, so that
+    from kuzet.settings import Settings  # `kuzet classify` can use `fail` and start quickly
 
 err = Console(stderr=True)
 
@@ -37,6 +39,8 @@ def actor_name(given: str | None) -> str:
 
 
 def settings() -> Settings:
+    from kuzet.settings import get_settings
+
     try:
         return get_settings()
     except KuzetError as e:

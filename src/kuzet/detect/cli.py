@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from kuzet.cli_common import fail
 from kuzet.errors import KuzetError
 
 
@@ -29,19 +30,12 @@ def classify(
         else:
             path = Path(file)
             if not path.is_file():
-                raise _fail(f"no such file: {file}")
+                raise fail(f"no such file: {file}")
             with path.open(encoding="utf-8", errors="replace") as inp:
                 code = classify_stream(inp, sys.stdout, sys.stderr)
     except KuzetError as e:
-        raise _fail(str(e)) from e
+        raise fail(str(e)) from e
     raise typer.Exit(code)
-
-
-def _fail(message: str) -> typer.Exit:
-    from rich.console import Console
-
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
-    return typer.Exit(2)
 
 
 def run(args: list[str]) -> None:
