@@ -329,12 +329,19 @@ class Scan:
         return self.patterns[0]
 
 
+def _assertions_in_front(items: list[Any]) -> int:
+    """How many zero-width assertions (``\\b``, lookarounds) stand before the first item that
+    consumes text."""
+    skip = 0
+    while skip < len(items) and items[skip][0] in (_C.AT, _C.ASSERT, _C.ASSERT_NOT):
+        skip += 1
+    return skip
+
+
 def _quick(parsed: Any, flags: int, run_start_ok: bool) -> tuple[re.Pattern[str], bool] | None:
     """Rewrite ``parsed`` (in place) into a pattern with a prefix the engine can skip by."""
     data = parsed.data
-    skip = 0
-    while skip < len(data) and data[skip][0] in (_C.AT, _C.ASSERT, _C.ASSERT_NOT):
-        skip += 1
+    skip = _assertions_in_front(data)
     leading = data[:skip]
     del data[:skip]
     # Run starts only without leading assertions: one that holds inside a run may fail a
@@ -377,9 +384,7 @@ def _expand(items: list[Any], depth: int) -> list[list[Any]] | None:
     a leading group opened up (assertions in front stay in front of each). None past a bound."""
     if depth > 4:
         return None
-    skip = 0
-    while skip < len(items) and items[skip][0] in (_C.AT, _C.ASSERT, _C.ASSERT_NOT):
-        skip += 1
+    skip = _assertions_in_front(items)
     if skip >= len(items):
         return None
     lead, (op, av), rest = items[:skip], items[skip], items[skip + 1 :]
